@@ -1,0 +1,76 @@
+//! rask: Dask-style parallel computing for Rust.
+//!
+//! Build lazy values and task graphs, look at them with `visualize()`, and run them in
+//! parallel with `compute()`. Start with `use rask::prelude::*;`.
+//!
+//! ```
+//! use rask::prelude::*;
+//!
+//! #[delayed]
+//! fn load(path: &str) -> Vec<f64> {
+//!     path.bytes().map(f64::from).collect()
+//! }
+//!
+//! #[delayed]
+//! fn clean(data: Vec<f64>) -> Vec<f64> {
+//!     data.into_iter().filter(|x| *x > 98.0).collect()
+//! }
+//!
+//! #[delayed]
+//! fn analyze(parts: Vec<Vec<f64>>) -> usize {
+//!     parts.iter().map(Vec::len).sum()
+//! }
+//!
+//! let files = ["a.csv", "bb.csv", "ccc.csv"];
+//! let cleaned: Vec<_> = files.iter().map(|f| clean(load(*f))).collect();
+//! let summary = analyze(cleaned);        // nothing has run yet
+//! assert_eq!(summary.compute()?, 12);    // runs in parallel
+//! # Ok::<(), rask::Error>(())
+//! ```
+//!
+//! The modules: [`Delayed`] and [`delayed!`] build lazy calls; [`graph!`] and [`get`] run raw
+//! graphs written key by key; [`Scheduler`] and [`RunOptions`] choose how a run goes;
+//! [`events`] and [`diagnostics`] report on it; [`Visualize`] draws graphs.
+
+extern crate self as rask;
+
+mod call;
+mod collection;
+mod delayed;
+pub mod diagnostics;
+mod error;
+pub mod events;
+mod key;
+mod node;
+mod plan;
+mod raw;
+mod scheduler;
+mod value;
+mod visualize;
+
+pub use collection::{Collection, compute, compute_with, visualize, visualize_with};
+pub use delayed::{Delayed, IntoArg};
+pub use error::{BoxError, Error, Result, TaskError};
+pub use key::Key;
+pub use raw::{Graph, IntoRawArg, Lit, Task, get, lit};
+pub use scheduler::{CancelToken, RunOptions, Scheduler, cancel_all, set_default_scheduler, with_scheduler};
+pub use value::Data;
+pub use visualize::{Collapse, Color, Format, RankDir, Rendered, Renderer, Visualize};
+
+/// What a session needs in scope: `use rask::prelude::*;`.
+pub mod prelude {
+    pub use crate::diagnostics::{Profiler, ProgressBar};
+    pub use crate::events::{Event, Listener};
+    pub use crate::{CancelToken, Collection, Data, Delayed, Graph, RunOptions, Scheduler, Task, Visualize, graph, lit};
+    /// The `#[delayed]` attribute (the `delayed!` macro lives at the crate root; see the crate docs).
+    pub use rask_macros::delayed;
+}
+
+/// Items the macros expand to; not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::call::{ArgReader, Callable};
+    pub use crate::delayed::{Arg, IntoArgs, call, call_fallible, last_segment};
+    pub use crate::raw::{IntoRawArgs, RawArg};
+    pub use crate::value::TypeDesc;
+}

@@ -1,0 +1,59 @@
+//! Nodes: the immutable building blocks collections are made of, and the task state they carry.
+//!
+//! A [`Node`] is one task: its key, what it does ([`Op`]) and the nodes it takes as inputs,
+//! in argument order. Builders share nodes through `Arc`, so building is O(1) per call and a
+//! node used by two collections is one task when both are computed together.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use crate::error::TaskError;
+use crate::key::Key;
+use crate::value::Value;
+use crate::visualize::NodeState;
+
+/// The function of a task: takes its inputs (dependency results, in order) and produces a value.
+pub(crate) type TaskFn = dyn Fn(Vec<Value>) -> Result<Value, TaskError> + Send + Sync;
+
+/// What a node does when it runs.
+pub(crate) enum Op {
+    /// Call a function on the results of the dependencies.
+    Call(Box<TaskFn>),
+    /// A value already in memory: a literal or a persisted result.
+    Value(Value),
+}
+
+/// One task of a graph.
+pub(crate) struct Node {
+    pub(crate) key: Key,
+    pub(crate) op: Op,
+    pub(crate) deps: Box<[Arc<Node>]>,
+    state: AtomicU8,
+}
+
+impl Node {
+    pub(crate) fn new(key: Key, op: Op, deps: Vec<Arc<Node>>) -> Arc<Node> {
+        let state = match op {
+            Op::Call(_) => NodeState::Waiting,
+            Op::Value(_) => NodeState::Memory,
+        };
+        Arc::new(Node { key, op, deps: deps.into_boxed_slice(), state: AtomicU8::new(state as u8) })
+    }
+
+    /// The state this task was left in by the last run that included it.
+    pub(crate) fn state(&self) -> NodeState {
+        match self.state.load(Ordering::Relaxed) {
+            s if s == NodeState::Running as u8 => NodeState::Running,
+            s if s == NodeState::Done as u8 => NodeState::Done,
+            s if s == NodeState::Failed as u8 => NodeState::Failed,
+            s if s == NodeState::Memory as u8 => NodeState::Memory,
+            _ => NodeState::Waiting,
+        }
+    }
+
+    pub(crate) fn set_state(&self, s: NodeState) {
+        if matches!(self.op, Op::Call(_)) {
+            self.state.store(s as u8, Ordering::Relaxed);
+        }
+    }
+}

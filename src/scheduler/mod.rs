@@ -1,0 +1,127 @@
+//! Schedulers: run a lowered task graph on one thread or on a work-stealing pool.
+//!
+//! The work of a run lives in [`state::Run`], plain code over plain state: which units are
+//! waiting on how many inputs, which results are held and by how many readers. The
+//! synchronous scheduler calls it in run order; the threaded one calls the same functions
+//! from a rayon pool. Both report every task on the event stream ([`crate::events`]).
+
+mod cancel;
+mod config;
+mod panics;
+mod state;
+mod threads;
+
+use std::sync::Arc;
+
+pub use cancel::{CancelToken, cancel_all};
+pub use config::{set_default_scheduler, with_scheduler};
+
+use crate::error::Result;
+use crate::events::Listener;
+use crate::plan::{Plan, TaskGraph};
+use crate::value::Value;
+
+/// Which scheduler runs a computation.
+///
+/// ```
+/// # #[macro_use] extern crate rask;
+/// use rask::prelude::*;
+/// let x = delayed!(u8::max(3, 4));
+/// assert_eq!(x.compute_with(Scheduler::Sync)?, 4);        // one thread, for debugging
+/// assert_eq!(x.compute_with(Scheduler::Threads(2))?, 4);  // a pool of two threads
+/// # Ok::<(), rask::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheduler {
+    /// Everything on the calling thread, in run order. Slow but simple to debug.
+    Sync,
+    /// A work-stealing pool of this many threads; `0` means one per core.
+    Threads(usize),
+}
+
+impl Default for Scheduler {
+    /// `Threads(0)`: one thread per core.
+    fn default() -> Self {
+        Scheduler::Threads(0)
+    }
+}
+
+/// How to run a computation: the scheduler, a cancellation token, extra event listeners.
+///
+/// ```
+/// # #[macro_use] extern crate rask;
+/// use rask::prelude::*;
+/// let token = CancelToken::new();
+/// let opts = RunOptions::new().scheduler(Scheduler::Threads(2)).cancel_token(token.clone());
+/// assert_eq!(delayed!(i32::signum(-7)).compute_with(opts)?, -1);
+/// # Ok::<(), rask::Error>(())
+/// ```
+#[derive(Clone, Default)]
+#[must_use]
+pub struct RunOptions {
+    scheduler: Option<Scheduler>,
+    cancel: Option<CancelToken>,
+    listeners: Vec<Arc<dyn Listener>>,
+    no_fuse: bool,
+}
+
+impl RunOptions {
+    /// The defaults: the scheduler chosen by [`with_scheduler`] or [`set_default_scheduler`].
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Runs with this scheduler.
+    pub fn scheduler(mut self, scheduler: Scheduler) -> Self {
+        self.scheduler = Some(scheduler);
+        self
+    }
+
+    /// Stops the run when `token` is cancelled (from any thread).
+    pub fn cancel_token(mut self, token: CancelToken) -> Self {
+        self.cancel = Some(token);
+        self
+    }
+
+    /// Sends this run's events to `listener` too (besides the globally subscribed ones).
+    pub fn listen(mut self, listener: impl Listener + 'static) -> Self {
+        self.listeners.push(Arc::new(listener));
+        self
+    }
+
+    /// Shows a progress bar in the terminal while this run goes on.
+    pub fn progress(self) -> Self {
+        self.listen(crate::diagnostics::ProgressBar::new())
+    }
+
+    /// Whether to fuse linear chains into one unit (on by default). Events are reported per
+    /// task either way.
+    pub fn fuse(mut self, fuse: bool) -> Self {
+        self.no_fuse = !fuse;
+        self
+    }
+}
+
+impl From<Scheduler> for RunOptions {
+    fn from(s: Scheduler) -> Self {
+        RunOptions::new().scheduler(s)
+    }
+}
+
+/// Runs `graph` and returns the values of its outputs, in order.
+pub(crate) fn run(graph: &TaskGraph, options: &RunOptions) -> Result<Vec<Value>> {
+    let scheduler = options.scheduler.unwrap_or_else(config::current);
+    let plan = Plan::new(graph, !options.no_fuse);
+    let token = options.cancel.clone().unwrap_or_default();
+    let _active = cancel::register(&token);
+    let listeners = crate::events::listeners_with(&options.listeners);
+    let run = state::Run::new(&plan, token, listeners, scheduler);
+    match scheduler {
+        Scheduler::Sync => run.run_sync(),
+        Scheduler::Threads(n) => threads::run(&run, n)?,
+    }
+    run.finish()
+}
+
+#[cfg(test)]
+mod tests;
