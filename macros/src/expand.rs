@@ -23,7 +23,10 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
         errors.push(e);
         Options::default()
     });
-    let func = parse_fn(item)?;
+    let func = match parse_fn(item) {
+        Ok(func) => func,
+        Err(e) => return Err(errors.fail(e)),
+    };
     check_signature(&func.sig, &mut errors);
     let params = params(&func.sig, &mut errors);
     let output = types::output(&func.sig.output);
@@ -48,6 +51,17 @@ impl Errors {
 
     fn finish(self) -> syn::Result<()> {
         self.0.map_or(Ok(()), Err)
+    }
+
+    /// All the errors so far, and then `e`.
+    fn fail(self, e: Error) -> Error {
+        match self.0 {
+            Some(mut all) => {
+                all.combine(e);
+                all
+            }
+            None => e,
+        }
     }
 }
 

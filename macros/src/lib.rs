@@ -1,4 +1,4 @@
-//! The `#[delayed]` attribute of [rask](https://docs.rs/rask).
+//! The `#[delayed]` attribute of rask.
 //!
 //! Use it through `rask`, which re-exports it as `rask::delayed`: the generated code calls
 //! into `::rask`, so this crate is of no use on its own.
@@ -12,7 +12,7 @@ mod types;
 use proc_macro::TokenStream;
 
 /// Makes a function lazy, as Dask's `@delayed`: calling it builds a task and returns a
-/// [`Delayed`] instead of running the body.
+/// `Delayed` instead of running the body.
 ///
 /// Each argument may be given as a plain value or as a `Delayed` of it (or `&Delayed`, or,
 /// for a `Vec<U>` parameter, a list of `Delayed<U>`: anything that is `IntoArg<T>` for the
@@ -20,18 +20,17 @@ use proc_macro::TokenStream;
 /// computed; then each task runs once all of its inputs are ready, in parallel with the others.
 ///
 /// ```ignore
-/// use rask::{Delayed, delayed};
+/// use rask::prelude::*;
 ///
-/// /// Reads the numbers in one file, one per line.
+/// /// Parses comma-separated numbers.
 /// #[delayed]
-/// fn load(path: &str) -> std::io::Result<Vec<f64>> {
-///     let text = std::fs::read_to_string(path)?;
-///     Ok(text.lines().filter_map(|l| l.trim().parse().ok()).collect())
+/// fn parse(text: &str) -> Result<Vec<f64>, std::num::ParseFloatError> {
+///     text.split(',').map(|x| x.trim().parse()).collect()
 /// }
 ///
 /// #[delayed]
 /// fn clean(data: Vec<f64>) -> Vec<f64> {
-///     data.into_iter().filter(|x| x.is_finite()).collect()
+///     data.into_iter().filter(|x| *x >= 0.0).collect()
 /// }
 ///
 /// #[delayed(name = "sum")]
@@ -39,9 +38,11 @@ use proc_macro::TokenStream;
 ///     parts.iter().flatten().sum()
 /// }
 ///
-/// let parts: Vec<Delayed<Vec<f64>>> = ["a.txt", "b.txt"].into_iter().map(|p| clean(load(p))).collect();
+/// let parts: Vec<Delayed<Vec<f64>>> = ["1, 2, -5", "3.5"].into_iter().map(|t| clean(parse(t))).collect();
 /// let sum: Delayed<f64> = total(parts); // nothing has run yet
-/// let value: f64 = sum.compute()?;      // loads and cleans both files in parallel, then sums
+/// assert_eq!(sum.compute()?, 6.5);      // parses and cleans both texts in parallel, then sums
+///
+/// assert!(parse("1, x").compute().is_err()); // an `Err` fails the task, naming it
 /// # Ok::<(), rask::Error>(())
 /// ```
 ///
@@ -81,8 +82,6 @@ use proc_macro::TokenStream;
 /// (other than a top-level `&X`), `impl Trait` parameters, borrowed return types, a `Result`
 /// without its type arguments, `#[cfg]` on a parameter, and any attribute argument other
 /// than `name = "..."`.
-///
-/// [`Delayed`]: https://docs.rs/rask/latest/rask/struct.Delayed.html
 #[proc_macro_attribute]
 pub fn delayed(attr: TokenStream, item: TokenStream) -> TokenStream {
     let item = proc_macro2::TokenStream::from(item);

@@ -443,6 +443,13 @@ fn error_not_a_function() {
         error(quote! { fn f(); }),
         "#[delayed] can only be applied to a function with a body"
     );
+    assert_eq!(
+        errors(quote!(x), quote! { enum E {} }),
+        [
+            "unexpected argument; #[delayed] takes only `name = \"...\"`",
+            "#[delayed] can only be applied to a function",
+        ]
+    );
 }
 
 #[test]
