@@ -89,6 +89,20 @@ impl<T: Data> Delayed<T> {
         call("map", f, (self,))
     }
 
+    /// A lazy application of a fallible `f`: an `Err` fails the task (and the run) with it.
+    ///
+    /// ```
+    /// use rask::Delayed;
+    /// let n = Delayed::value(String::from("12")).try_map(|s: String| s.parse::<i64>());
+    /// assert_eq!(n.compute()?, 12);
+    /// let bad = Delayed::value(String::from("x")).try_map(|s: String| s.parse::<i64>());
+    /// assert!(bad.compute().unwrap_err().to_string().ends_with("invalid digit found in string"));
+    /// # Ok::<(), rask::Error>(())
+    /// ```
+    pub fn try_map<U: Data, E: Into<BoxError>>(&self, f: impl Fn(T) -> std::result::Result<U, E> + Send + Sync + 'static) -> Delayed<U> {
+        call_fallible("map", f, (self,))
+    }
+
     /// Runs the graph with the default scheduler and returns the value.
     ///
     /// A task that fails stops the run with an [`Error`](crate::Error) that names its key.
@@ -171,6 +185,11 @@ pub struct Arg {
 /// assert_eq!(delayed!(total(vec![4, 5])).compute()?, 9);
 /// # Ok::<(), rask::Error>(())
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be passed where a task takes a `{T}`",
+    label = "expected a `{T}`, a `Delayed<{T}>`, or a reference to one",
+    note = "a task argument may be the value itself, a `Delayed` of it, or for a `Vec<U>` a list of `Delayed<U>`"
+)]
 pub trait IntoArg<T> {
     #[doc(hidden)]
     fn into_arg(self) -> Arg;
@@ -182,11 +201,38 @@ impl<T: Data> IntoArg<T> for T {
     }
 }
 
-impl IntoArg<String> for &str {
+impl<T: Data> IntoArg<T> for &T {
     fn into_arg(self) -> Arg {
-        String::from(self).into_arg()
+        self.clone().into_arg()
     }
 }
+
+impl<T: Data> IntoArg<Vec<T>> for &[T] {
+    fn into_arg(self) -> Arg {
+        self.to_vec().into_arg()
+    }
+}
+
+/// Text and paths convert to the owned type a task stores (`#[delayed] fn f(p: &Path)`
+/// stores a `PathBuf`).
+macro_rules! owned_from {
+    ($target:ty: $($source:ty => |$x:ident| $conv:expr),* $(,)?) => {$(
+        impl IntoArg<$target> for $source {
+            fn into_arg(self) -> Arg {
+                let $x = self;
+                IntoArg::<$target>::into_arg(<$target>::from($conv))
+            }
+        }
+    )*};
+}
+owned_from!(String: &str => |s| s, &&str => |s| *s, &mut str => |s| s);
+owned_from!(std::path::PathBuf:
+    &std::path::Path => |p| p,
+    &str => |p| p,
+    &&str => |p| *p,
+    String => |p| p,
+    &String => |p| p,
+);
 
 impl<T: Data> IntoArg<T> for Delayed<T> {
     fn into_arg(self) -> Arg {

@@ -581,12 +581,20 @@ macro_rules! graph {
 #[macro_export]
 macro_rules! __graph_entries {
     ($g:ident;) => {};
-    ($g:ident; $k:expr => $($f:ident)::+ ( $($a:expr),* $(,)? ) ? $(, $($rest:tt)*)?) => {
-        $g.insert($k, $crate::Task::call_fallible($crate::__private::last_segment(stringify!($($f)::+)), $($f)::+, ($($a,)*)));
+    ($g:ident; $k:expr => $($f:ident)::+ $(::<$($t:ty),+>)? ( $($a:expr),* $(,)? ) ? $(, $($rest:tt)*)?) => {
+        $g.insert($k, $crate::Task::call_fallible(
+            $crate::__private::last_segment(stringify!($($f)::+)),
+            $($f)::+ $(::<$($t),+>)?,
+            ($($a,)*),
+        ));
         $($crate::__graph_entries!($g; $($rest)*);)?
     };
-    ($g:ident; $k:expr => $($f:ident)::+ ( $($a:expr),* $(,)? ) $(, $($rest:tt)*)?) => {
-        $g.insert($k, $crate::Task::call($crate::__private::last_segment(stringify!($($f)::+)), $($f)::+, ($($a,)*)));
+    ($g:ident; $k:expr => $($f:ident)::+ $(::<$($t:ty),+>)? ( $($a:expr),* $(,)? ) $(, $($rest:tt)*)?) => {
+        $g.insert($k, $crate::Task::call(
+            $crate::__private::last_segment(stringify!($($f)::+)),
+            $($f)::+ $(::<$($t),+>)?,
+            ($($a,)*),
+        ));
         $($crate::__graph_entries!($g; $($rest)*);)?
     };
     ($g:ident; $k:expr => $v:expr $(, $($rest:tt)*)?) => {

@@ -16,6 +16,10 @@ use crate::error::{Error, Result};
 /// takes_data(vec![1.0_f64, 2.0]);
 /// takes_data(String::from("text"));
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a task's value: it must be `Clone + Send + Sync + 'static`",
+    note = "derive `Clone`, or wrap the value in an `Arc`; `Rc` and `RefCell` cannot cross threads"
+)]
 pub trait Data: Clone + Send + Sync + 'static {}
 impl<T: Clone + Send + Sync + 'static> Data for T {}
 
@@ -149,8 +153,9 @@ mod tests {
     }
 }
 
-/// A literal written without a type (`1`, `2.5`) is an `i32` or `f64`; where a task takes
-/// another number type, the literal is converted when the conversion is exact.
+/// A literal written without a type (`1`, `2.5`, `"text"`) is an `i32`, `f64` or `&str`;
+/// where a task takes another number type (or a `String`), the literal is converted when
+/// the conversion is exact.
 pub(crate) fn convert_literal(v: &Value, to: TypeId) -> Option<Value> {
     macro_rules! to_int {
         ($x:expr, $($t:ty),*) => {$(
@@ -172,6 +177,9 @@ pub(crate) fn convert_literal(v: &Value, to: TypeId) -> Option<Value> {
         if to == TypeId::of::<f32>() && f64::from(x as f32) == x {
             return Some(value(x as f32));
         }
+    }
+    if let (Some(&s), true) = (v.downcast_ref::<&'static str>(), to == TypeId::of::<String>()) {
+        return Some(value(s.to_string()));
     }
     None
 }

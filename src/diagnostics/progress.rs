@@ -22,6 +22,7 @@ use crate::events::{Event, Listener, Outcome};
 pub struct ProgressBar {
     min_time: Duration,
     bars: Mutex<HashMap<u64, indicatif::ProgressBar>>,
+    target: fn() -> ProgressDrawTarget,
 }
 
 impl Default for ProgressBar {
@@ -38,7 +39,7 @@ impl ProgressBar {
 
     /// A bar that appears once a run has lasted `min_time`.
     pub fn with_min_time(min_time: Duration) -> Self {
-        ProgressBar { min_time, bars: Mutex::new(HashMap::new()) }
+        ProgressBar { min_time, bars: Mutex::new(HashMap::new()), target: ProgressDrawTarget::stderr }
     }
 }
 
@@ -57,7 +58,7 @@ impl Listener for ProgressBar {
                 if let Some(bar) = bars.get(&run) {
                     bar.inc(1);
                     if bar.is_hidden() && bar.elapsed() >= self.min_time {
-                        bar.set_draw_target(ProgressDrawTarget::stderr());
+                        bar.set_draw_target((self.target)());
                     }
                 }
             }
@@ -71,5 +72,31 @@ impl Listener for ProgressBar {
             }
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::OnceLock;
+
+    use indicatif::{InMemoryTerm, ProgressDrawTarget};
+
+    use super::*;
+    use crate::prelude::*;
+
+    static TERM: OnceLock<InMemoryTerm> = OnceLock::new();
+
+    fn term() -> &'static InMemoryTerm {
+        TERM.get_or_init(|| InMemoryTerm::new(4, 80))
+    }
+
+    #[test]
+    fn draws_the_tasks_done_once_the_run_is_slow_enough() {
+        let bar = ProgressBar { target: || ProgressDrawTarget::term_like(Box::new(term().clone())), ..ProgressBar::with_min_time(Duration::ZERO) };
+        let parts: Vec<Delayed<u64>> = (0..12u64).map(|i| Delayed::value(i).map(|i| i * 2)).collect();
+        let v = crate::compute_with(&parts, RunOptions::new().scheduler(Scheduler::Sync).listen(bar)).expect("runs");
+        assert_eq!(v.iter().sum::<u64>(), 132);
+        let screen = term().contents();
+        assert!(screen.contains("12/12 tasks"), "{screen:?}");
     }
 }

@@ -2,6 +2,36 @@
 //!
 //! Collections and raw graphs lower themselves into a [`VisGraph`] (plain data: nodes and
 //! edges); everything in this module works on that, so it never sees closures or values.
+//!
+//! The pipeline, one file per step:
+//!
+//! ```text
+//! VisGraph ──collapse.rs──> Layers          (big graphs: one box per layer)
+//!    │                        │
+//!    └────drawing.rs──────────┴──> Drawing  (shapes, labels, fills, arrows)
+//!                                    ├── dot.rs ──> DOT text (graphviz-rust AST)
+//!                                    └── svg.rs ──> SVG (`dot` program, or layout-rs)
+//! VisGraph / Layers ──text.rs──> terminal drawing (a tree, or one line per layer)
+//! output.rs: `render`, which runs the above, writes the file and returns a `Rendered`.
+//! ```
+//!
+//! Architecture invariant: both renderers draw the same [`drawing::Drawing`], so the
+//! `dot` and the built-in SVG show the same shapes, labels and colours. This module does
+//! no terminal or notebook I/O; it only writes the graph file it is asked for.
+
+mod collapse;
+mod dot;
+mod drawing;
+mod options;
+mod output;
+mod svg;
+mod text;
+#[cfg(test)]
+mod tests;
+
+pub use options::{Collapse, Color, Format, RankDir, Renderer, Visualize};
+pub use output::Rendered;
+pub(crate) use output::render;
 
 /// What kind of thing a drawn node stands for (Dask draws functions as circles, data as boxes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

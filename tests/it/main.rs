@@ -1,0 +1,11 @@
+//! rask's one integration test binary, grouped by topic.
+
+#[macro_use]
+extern crate rask;
+
+mod attribute;
+mod delayed;
+mod diagnostics;
+mod raw;
+mod schedulers;
+mod visualize;
