@@ -78,7 +78,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let profiler = Profiler::new();
     let path = stored.compute_with(RunOptions::new().progress().listen(profiler.clone()))?;
-    println!("\nsummary: {:?}\nwritten to {path}", summary.compute()?);
+    let s = summary.compute()?;
+    println!("\n{} values, mean {:.2}, max {:.1}; written to {path}", s.count, s.mean, s.max);
     println!("\nwhere the time went:\n{profiler}");
 
     // The same pipeline as a raw graph, key by key.

@@ -28,7 +28,7 @@ pub struct ArgReader<'a> {
 
 impl ArgReader<'_> {
     #[doc(hidden)]
-    pub fn next<T: Data>(&mut self) -> Result<T> {
+    pub fn next_arg<T: Data>(&mut self) -> Result<T> {
         let missing = || Error::Internal("a task has fewer inputs than its function takes".into());
         match self.slots.next().ok_or_else(missing)? {
             ArgSlot::Lit(v) => take(v.clone()),
@@ -67,7 +67,7 @@ macro_rules! impl_callable {
             }
             #[allow(non_snake_case, unused_variables)]
             fn invoke(&self, args: &mut ArgReader<'_>) -> Result<Ret> {
-                $(let $a = args.next::<$a>()?;)*
+                $(let $a = args.next_arg::<$a>()?;)*
                 Ok(self($($a),*))
             }
         }

@@ -401,7 +401,7 @@ impl Graph {
                         deps.push(built[d].clone().ok_or_else(|| Error::Internal(format!("'{s}' was not built before '{key}'")))?);
                         slots.push(ArgSlot::Dep);
                     }
-                    None => slots.push(ArgSlot::Lit(text_literal(key, s, param)?)),
+                    None => slots.push(ArgSlot::Lit(text_literal(key, s.clone(), param)?)),
                 },
                 RawArg::Lit(v, desc) if desc.id == param.id => slots.push(ArgSlot::Lit(v.clone())),
                 RawArg::Lit(v, desc) => {
@@ -469,10 +469,10 @@ impl Graph {
 }
 
 /// A string argument that is not a key: a literal, when the parameter takes text.
-fn text_literal(key: &str, s: &Cow<'static, str>, param: &TypeDesc) -> Result<Value> {
+fn text_literal(key: &str, s: Cow<'static, str>, param: &TypeDesc) -> Result<Value> {
     if param.id == TypeId::of::<String>() {
         Ok(value(s.to_string()))
-    } else if let (true, Cow::Borrowed(s)) = (param.id == TypeId::of::<&'static str>(), s) {
+    } else if let (true, Cow::Borrowed(s)) = (param.id == TypeId::of::<&'static str>(), &s) {
         Ok(value(*s))
     } else if param.id == TypeId::of::<&'static str>() {
         Err(Error::TypeMismatch { key: key.into(), what: format!("argument '{s}'"), expected: "&'static str".into(), found: "String (pass a literal \"...\")".into() })

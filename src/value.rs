@@ -105,6 +105,37 @@ pub(crate) fn nbytes(v: &(dyn Any + Send + Sync)) -> usize {
     std::mem::size_of_val(v)
 }
 
+/// A literal written without a type (`1`, `2.5`, `"text"`) is an `i32`, `f64` or `&str`;
+/// where a task takes another number type (or a `String`), the literal is converted when
+/// the conversion is exact.
+pub(crate) fn convert_literal(v: &Value, to: TypeId) -> Option<Value> {
+    macro_rules! to_int {
+        ($x:expr, $($t:ty),*) => {$(
+            if to == TypeId::of::<$t>() {
+                return <$t>::try_from($x).ok().map(|y| value(y));
+            }
+        )*};
+    }
+    if let Some(&x) = v.downcast_ref::<i32>() {
+        to_int!(x, i8, i16, i64, i128, isize, u8, u16, u32, u64, u128, usize);
+        if to == TypeId::of::<f64>() {
+            return Some(value(f64::from(x)));
+        }
+        if to == TypeId::of::<f32>() && x.unsigned_abs() < 1 << 24 {
+            return Some(value(x as f32));
+        }
+    }
+    if let Some(&x) = v.downcast_ref::<f64>() {
+        if to == TypeId::of::<f32>() && f64::from(x as f32) == x {
+            return Some(value(x as f32));
+        }
+    }
+    if let (Some(&s), true) = (v.downcast_ref::<&'static str>(), to == TypeId::of::<String>()) {
+        return Some(value(s.to_string()));
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,35 +182,4 @@ mod tests {
         assert_eq!(nbytes(&String::from("abc")), 24 + 3);
         assert_eq!(nbytes(&7u64), 8);
     }
-}
-
-/// A literal written without a type (`1`, `2.5`, `"text"`) is an `i32`, `f64` or `&str`;
-/// where a task takes another number type (or a `String`), the literal is converted when
-/// the conversion is exact.
-pub(crate) fn convert_literal(v: &Value, to: TypeId) -> Option<Value> {
-    macro_rules! to_int {
-        ($x:expr, $($t:ty),*) => {$(
-            if to == TypeId::of::<$t>() {
-                return <$t>::try_from($x).ok().map(|y| value(y));
-            }
-        )*};
-    }
-    if let Some(&x) = v.downcast_ref::<i32>() {
-        to_int!(x, i8, i16, i64, i128, isize, u8, u16, u32, u64, u128, usize);
-        if to == TypeId::of::<f64>() {
-            return Some(value(f64::from(x)));
-        }
-        if to == TypeId::of::<f32>() && x.unsigned_abs() < 1 << 24 {
-            return Some(value(x as f32));
-        }
-    }
-    if let Some(&x) = v.downcast_ref::<f64>() {
-        if to == TypeId::of::<f32>() && f64::from(x as f32) == x {
-            return Some(value(x as f32));
-        }
-    }
-    if let (Some(&s), true) = (v.downcast_ref::<&'static str>(), to == TypeId::of::<String>()) {
-        return Some(value(s.to_string()));
-    }
-    None
 }

@@ -19,7 +19,7 @@ use proc_macro::TokenStream;
 /// parameter's type `T`), so calls chain into a task graph. Nothing runs until the result is
 /// computed; then each task runs once all of its inputs are ready, in parallel with the others.
 ///
-/// ```ignore
+/// ```text
 /// use rask::prelude::*;
 ///
 /// /// Parses comma-separated numbers.

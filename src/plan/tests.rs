@@ -23,7 +23,7 @@ fn lowering_culls_and_finishes_branches_first() {
     let a = task("a", vec![leaf("a0"), leaf("a1")]);
     let b = task("b", vec![leaf("b0"), leaf("b1")]);
     let root = task("root", vec![a.clone(), b]);
-    let g = TaskGraph::lower(&[root.clone()]);
+    let g = TaskGraph::lower(std::slice::from_ref(&root));
     // Each branch is complete before the next opens; `unused` is never reached.
     assert_eq!(keys(&g), ["a0", "a1", "a", "b0", "b1", "b", "root"]);
     assert_eq!(g.deps_of(6), [2, 5]);

@@ -47,9 +47,7 @@ pub(crate) fn should_collapse(graph: &VisGraph, mode: Collapse) -> bool {
     match mode {
         Collapse::Never => false,
         Collapse::Always => true,
-        Collapse::Auto => {
-            graph.nodes.iter().filter(|n| n.kind == NodeKind::Task).count() > AUTO_COLLAPSE_TASKS
-        }
+        Collapse::Auto => graph.nodes.iter().filter(|n| n.kind == NodeKind::Task).count() > AUTO_COLLAPSE_TASKS,
     }
 }
 

@@ -3,9 +3,7 @@
 //! Every id and label is a quoted, escaped DOT string, so keys may hold quotes, parentheses,
 //! commas, spaces or backslashes. Output order is the drawing's order: deterministic.
 
-use graphviz_rust::dot_structures::{
-    Attribute, Edge, EdgeTy, Graph, GraphAttributes, Id, Node, NodeId, Stmt, Vertex,
-};
+use graphviz_rust::dot_structures::{Attribute, Edge, EdgeTy, Graph, GraphAttributes, Id, Node, NodeId, Stmt, Vertex};
 use graphviz_rust::printer::{DotPrinter, PrinterContext};
 
 use super::drawing::{Drawing, Shape};

@@ -127,8 +127,7 @@ struct Paint {
 
 impl Paint {
     fn new(color: Color, orders: impl Iterator<Item = usize>) -> Paint {
-        let (min_order, max_order) =
-            orders.fold((usize::MAX, 0), |(lo, hi), o| (lo.min(o), hi.max(o)));
+        let (min_order, max_order) = orders.fold((usize::MAX, 0), |(lo, hi), o| (lo.min(o), hi.max(o)));
         Paint { color, min_order, max_order }
     }
 
@@ -138,11 +137,7 @@ impl Paint {
             Color::State => Some(state_color(state)),
             Color::Order => {
                 let span = self.max_order.saturating_sub(self.min_order);
-                let t = if span == 0 {
-                    0.0
-                } else {
-                    order.saturating_sub(self.min_order) as f64 / span as f64
-                };
+                let t = if span == 0 { 0.0 } else { order.saturating_sub(self.min_order) as f64 / span as f64 };
                 Some(order_color(t))
             }
         }

@@ -25,9 +25,9 @@ mod drawing;
 mod options;
 mod output;
 mod svg;
-mod text;
 #[cfg(test)]
 mod tests;
+mod text;
 
 pub use options::{Collapse, Color, Format, RankDir, Renderer, Visualize};
 pub use output::Rendered;

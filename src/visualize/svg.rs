@@ -87,15 +87,19 @@ pub(crate) fn builtin_svg(drawing: &Drawing) -> Result<String> {
             .map(|s| (*s).to_owned())
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown reason".to_owned());
-        Error::Visualize(format!(
-            "the built-in layout failed ({why}); install graphviz to render with `dot`"
-        ))
+        Error::Visualize(format!("the built-in layout failed ({why}); install graphviz to render with `dot`"))
     })
 }
 
 const FONT_SIZE: usize = 14;
 
+/// What layout-rs cannot draw (it asserts on an empty graph): an empty picture.
+const EMPTY_SVG: &str = r#"<svg width="10" height="10" viewBox="0 0 10 10" xmlns="http://www.w3.org/2000/svg"></svg>"#;
+
 fn layout_svg(drawing: &Drawing) -> String {
+    if drawing.nodes.is_empty() {
+        return EMPTY_SVG.to_owned();
+    }
     let (orientation, reversed) = match drawing.rankdir {
         RankDir::TB => (Orientation::TopToBottom, false),
         RankDir::BT => (Orientation::TopToBottom, true),
@@ -114,11 +118,11 @@ fn layout_svg(drawing: &Drawing) -> String {
                 Shape::Box | Shape::Stack => ShapeKind::new_box(&n.label),
             };
             let line_width = if n.shape == Shape::Stack { 2 } else { 1 };
-            let fill = n.fill.map_or(LayoutColor::fast("white"), |c| {
-                LayoutColor::new(u32::from_be_bytes([c.0, c.1, c.2, 0xff]))
-            });
+            let fill = n
+                .fill
+                .map_or(LayoutColor::fast("white"), |c| LayoutColor::new(u32::from_be_bytes([c.0, c.1, c.2, 0xff])));
             let look = StyleAttr::new(LayoutColor::fast("black"), line_width, Some(fill), 0, FONT_SIZE);
-            let size = get_shape_size(shape_dir, &shape, FONT_SIZE, false);
+            let size = get_shape_size(shape_dir, &shape, FONT_SIZE, n.shape == Shape::Circle);
             graph.add_node(Element::create(shape, look, shape_dir, size))
         })
         .collect();

@@ -42,7 +42,7 @@ fn first<T: Clone + Send + Sync + 'static>(items: Vec<T>) -> T {
 
 #[test]
 fn the_seed_pipeline_is_lazy_and_matches_the_eager_result() {
-    let files = vec!["data-one.csv", "data-two.csv", "data-three.csv"];
+    let files = ["data-one.csv", "data-two.csv", "data-three.csv"];
     let cleaned: Vec<Delayed<Vec<f64>>> = files.iter().map(|f| clean(load(f))).collect();
     let summary = analyze(cleaned);
     assert!(summary.key().to_string().starts_with("analyze-"));
@@ -60,7 +60,7 @@ fn arguments_may_be_plain_delayed_or_borrowed() {
     let v = vec![1i64, 2, 3];
     assert_eq!(total(&v[..]).compute().expect("runs"), 6);
     assert_eq!(total(&v).compute().expect("runs"), 6);
-    let parts: Vec<Delayed<i64>> = ["4", "5"].iter().map(|s| parse(s)).collect();
+    let parts: Vec<Delayed<i64>> = ["4", "5"].iter().map(parse).collect();
     assert_eq!(total(parts).compute().expect("runs"), 9);
     assert_eq!(file_name(Path::new("/tmp/x.csv")).compute().expect("runs"), "x.csv");
     assert_eq!(file_name(PathBuf::from("y.txt")).compute().expect("runs"), "y.txt");
