@@ -100,7 +100,9 @@ fn main() {
     let (sync_time, v) = best(repeat, || root.compute_with(Scheduler::Sync).expect("runs"));
     assert_eq!(v, expected);
 
-    println!("rask overhead benchmark: {n} inc tasks + add tree of 8 = {tasks} tasks, best of {repeat}, {threads} cores");
+    println!(
+        "rask overhead benchmark: {n} inc tasks + add tree of 8 = {tasks} tasks, best of {repeat}, {threads} cores"
+    );
     let dask_fig = |key: &str| dask.as_deref().and_then(|j| json_number(j, key));
     let rows = [
         ("graph construction (delayed)", us_per_task(build_time, tasks), "build_delayed_us_per_task"),
@@ -114,7 +116,9 @@ fn main() {
             None => println!("{name:<32} {:>11.3} µs {:>14} {:>10}", ours, "-", "-"),
         }
     }
-    if let (Some(d), Some(v)) = (dask_fig("build_dict_us_per_task"), dask.as_deref().and_then(|j| j.find("dask_version").map(|_| j))) {
+    if let (Some(d), Some(v)) =
+        (dask_fig("build_dict_us_per_task"), dask.as_deref().and_then(|j| j.find("dask_version").map(|_| j)))
+    {
         let version = v.split("\"dask_version\"").nth(1).and_then(|r| r.split('"').nth(1)).unwrap_or("?");
         println!("(Dask {version}; building a raw dict graph costs Dask {d:.2} µs per task)");
     }

@@ -4,7 +4,6 @@
 //!
 //! Run it with `cargo run --example pipeline` (add a number to change the file count).
 
-
 use std::path::{Path, PathBuf};
 
 use rask::prelude::*;
@@ -84,7 +83,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // The same pipeline as a raw graph, key by key.
     fn load_raw(path: String) -> Vec<f64> {
-        std::fs::read_to_string(path).map(|t| t.lines().filter_map(|l| l.trim().parse().ok()).collect()).unwrap_or_default()
+        std::fs::read_to_string(path)
+            .map(|t| t.lines().filter_map(|l| l.trim().parse().ok()).collect())
+            .unwrap_or_default()
     }
     fn clean_raw(data: Vec<f64>) -> Vec<f64> {
         data.into_iter().filter(|x| *x >= 0.0).collect()

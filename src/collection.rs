@@ -153,6 +153,7 @@ pub fn visualize<C: Collection>(c: C) -> Result<Rendered> {
 /// Like [`visualize`], with options.
 pub fn visualize_with<C: Collection>(c: C, options: &Visualize) -> Result<Rendered> {
     let graph = lower(&c);
-    let stem = graph.outputs.first().map(|&i| graph.nodes[i as usize].key.to_string()).unwrap_or_else(|| "graph".into());
+    let stem =
+        graph.outputs.first().map(|&i| graph.nodes[i as usize].key.to_string()).unwrap_or_else(|| "graph".into());
     visualize::render(&graph.vis_graph(), options, &stem)
 }

@@ -99,7 +99,10 @@ impl<T: Data> Delayed<T> {
     /// assert!(bad.compute().unwrap_err().to_string().ends_with("invalid digit found in string"));
     /// # Ok::<(), rask::Error>(())
     /// ```
-    pub fn try_map<U: Data, E: Into<BoxError>>(&self, f: impl Fn(T) -> std::result::Result<U, E> + Send + Sync + 'static) -> Delayed<U> {
+    pub fn try_map<U: Data, E: Into<BoxError>>(
+        &self,
+        f: impl Fn(T) -> std::result::Result<U, E> + Send + Sync + 'static,
+    ) -> Delayed<U> {
         call_fallible("map", f, (self,))
     }
 

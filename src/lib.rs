@@ -61,7 +61,9 @@ pub use visualize::{Collapse, Color, Format, RankDir, Rendered, Renderer, Visual
 pub mod prelude {
     pub use crate::diagnostics::{Profiler, ProgressBar};
     pub use crate::events::{Event, Listener};
-    pub use crate::{CancelToken, Collection, Data, Delayed, Graph, RunOptions, Scheduler, Task, Visualize, graph, lit};
+    pub use crate::{
+        CancelToken, Collection, Data, Delayed, Graph, RunOptions, Scheduler, Task, Visualize, graph, lit,
+    };
     /// The `#[delayed]` attribute (the `delayed!` macro lives at the crate root; see the crate docs).
     pub use rask_macros::delayed;
 }

@@ -351,17 +351,28 @@ impl Graph {
     fn build(&self, i: usize, built: &[Option<Arc<Node>>]) -> Result<Arc<Node>> {
         let (key, task) = &self.tasks[i];
         let (params, args, make) = match &task.body {
-            Body::Value { value, .. } => return Ok(Node::new(Key::from(key.as_str()), Op::Value(value.clone()), Vec::new())),
+            Body::Value { value, .. } => {
+                return Ok(Node::new(Key::from(key.as_str()), Op::Value(value.clone()), Vec::new()));
+            }
             Body::Call { params, args, make, .. } => (params, args, make),
         };
         if params.len() != args.len() {
-            return Err(Error::Internal(format!("'{key}' has {} arguments for {} parameters", args.len(), params.len())));
+            return Err(Error::Internal(format!(
+                "'{key}' has {} arguments for {} parameters",
+                args.len(),
+                params.len()
+            )));
         }
         let mut slots = Vec::with_capacity(args.len());
         let mut deps = Vec::new();
         for (n, (param, arg)) in params.iter().zip(args).enumerate() {
             let what = format!("argument {}", n + 1);
-            let mismatch = |found: String| Error::TypeMismatch { key: key.clone(), what: what.clone(), expected: (param.name)(), found };
+            let mismatch = |found: String| Error::TypeMismatch {
+                key: key.clone(),
+                what: what.clone(),
+                expected: (param.name)(),
+                found,
+            };
             match arg {
                 RawArg::List(items) => {
                     let mut elem: Option<TypeDesc> = None;
@@ -380,7 +391,9 @@ impl Graph {
                         }
                         deps.push(node);
                     }
-                    let elem = elem.ok_or_else(|| mismatch("an empty list (its item type is unknown; pass lit(Vec::<T>::new()))".into()))?;
+                    let elem = elem.ok_or_else(|| {
+                        mismatch("an empty list (its item type is unknown; pass lit(Vec::<T>::new()))".into())
+                    })?;
                     if elem.vec_id != param.id {
                         return Err(mismatch(elem.vec_name()));
                     }
@@ -398,7 +411,11 @@ impl Graph {
                         if found.id != param.id {
                             return Err(mismatch(format!("{} (the result of '{s}')", (found.name)())));
                         }
-                        deps.push(built[d].clone().ok_or_else(|| Error::Internal(format!("'{s}' was not built before '{key}'")))?);
+                        deps.push(
+                            built[d]
+                                .clone()
+                                .ok_or_else(|| Error::Internal(format!("'{s}' was not built before '{key}'")))?,
+                        );
                         slots.push(ArgSlot::Dep);
                     }
                     None => slots.push(ArgSlot::Lit(text_literal(key, s.clone(), param)?)),
@@ -418,7 +435,9 @@ impl Graph {
         match item {
             RawArg::Text(s) => match self.index.get(s.as_ref()) {
                 Some(&d) => {
-                    let node = built[d].clone().ok_or_else(|| Error::Internal(format!("'{s}' was not built before '{key}'")))?;
+                    let node = built[d]
+                        .clone()
+                        .ok_or_else(|| Error::Internal(format!("'{s}' was not built before '{key}'")))?;
                     Ok((node, self.tasks[d].1.output()))
                 }
                 None => Ok(match s {
@@ -449,10 +468,16 @@ impl Graph {
             .map(|&i| self.tasks[i].1.output())
             .ok_or_else(|| Error::MissingKey { missing: key.into(), needed_by: "get".into() })?;
         if found.id != TypeId::of::<T>() {
-            return Err(Error::TypeMismatch { key: key.into(), what: "result".into(), expected: type_name::<T>(), found: (found.name)() });
+            return Err(Error::TypeMismatch {
+                key: key.into(),
+                what: "result".into(),
+                expected: type_name::<T>(),
+                found: (found.name)(),
+            });
         }
         let nodes = self.nodes_for(&[key])?;
-        crate::compute_with(&Nodes(nodes), options).and_then(|mut v| take(v.pop().ok_or_else(|| Error::Internal("no result".into()))?))
+        crate::compute_with(&Nodes(nodes), options)
+            .and_then(|mut v| take(v.pop().ok_or_else(|| Error::Internal("no result".into()))?))
     }
 
     /// Draws the graph (every key; the keys nothing reads are its outputs).
@@ -475,7 +500,12 @@ fn text_literal(key: &str, s: Cow<'static, str>, param: &TypeDesc) -> Result<Val
     } else if let (true, Cow::Borrowed(s)) = (param.id == TypeId::of::<&'static str>(), &s) {
         Ok(value(*s))
     } else if param.id == TypeId::of::<&'static str>() {
-        Err(Error::TypeMismatch { key: key.into(), what: format!("argument '{s}'"), expected: "&'static str".into(), found: "String (pass a literal \"...\")".into() })
+        Err(Error::TypeMismatch {
+            key: key.into(),
+            what: format!("argument '{s}'"),
+            expected: "&'static str".into(),
+            found: "String (pass a literal \"...\")".into(),
+        })
     } else {
         Err(Error::MissingKey { missing: s.to_string(), needed_by: key.into() })
     }

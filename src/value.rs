@@ -97,10 +97,12 @@ pub(crate) fn nbytes(v: &(dyn Any + Send + Sync)) -> usize {
         return std::mem::size_of::<String>() + s.len();
     }
     if let Some(x) = v.downcast_ref::<Vec<String>>() {
-        return std::mem::size_of::<Vec<String>>() + x.iter().map(|s| std::mem::size_of::<String>() + s.len()).sum::<usize>();
+        return std::mem::size_of::<Vec<String>>()
+            + x.iter().map(|s| std::mem::size_of::<String>() + s.len()).sum::<usize>();
     }
     if let Some(x) = v.downcast_ref::<Vec<Vec<f64>>>() {
-        return std::mem::size_of::<Vec<Vec<f64>>>() + x.iter().map(|s| std::mem::size_of::<Vec<f64>>() + 8 * s.len()).sum::<usize>();
+        return std::mem::size_of::<Vec<Vec<f64>>>()
+            + x.iter().map(|s| std::mem::size_of::<Vec<f64>>() + 8 * s.len()).sum::<usize>();
     }
     std::mem::size_of_val(v)
 }

@@ -68,24 +68,16 @@ impl Errors {
 fn parse_fn(item: TokenStream) -> syn::Result<ItemFn> {
     match syn::parse2::<Item>(item)? {
         Item::Fn(f) => Ok(f),
-        Item::Verbatim(v) => Err(Error::new_spanned(
-            v,
-            "#[delayed] can only be applied to a function with a body",
-        )),
-        other => Err(Error::new_spanned(
-            other,
-            "#[delayed] can only be applied to a function",
-        )),
+        Item::Verbatim(v) => Err(Error::new_spanned(v, "#[delayed] can only be applied to a function with a body")),
+        other => Err(Error::new_spanned(other, "#[delayed] can only be applied to a function")),
     }
 }
 
 /// Rejects the kinds of function a task cannot be built from.
 fn check_signature(sig: &Signature, errors: &mut Errors) {
     if let Some(t) = &sig.constness {
-        errors.push(Error::new(
-            t.span,
-            "#[delayed] functions cannot be `const`: calling one builds a task at run time",
-        ));
+        errors
+            .push(Error::new(t.span, "#[delayed] functions cannot be `const`: calling one builds a task at run time"));
     }
     if let Some(t) = &sig.asyncness {
         errors.push(Error::new(
@@ -102,24 +94,15 @@ fn check_signature(sig: &Signature, errors: &mut Errors) {
         ));
     }
     if let Some(abi) = &sig.abi {
-        errors.push(Error::new_spanned(
-            abi,
-            "#[delayed] functions cannot have an `extern` ABI",
-        ));
+        errors.push(Error::new_spanned(abi, "#[delayed] functions cannot have an `extern` ABI"));
     }
     if let Some(v) = &sig.variadic {
-        errors.push(Error::new_spanned(
-            v,
-            "#[delayed] functions cannot be variadic",
-        ));
+        errors.push(Error::new_spanned(v, "#[delayed] functions cannot be variadic"));
     }
     let mut sig_tokens = TokenStream::new();
     sig.generics.to_tokens(&mut sig_tokens);
     sig.generics.where_clause.to_tokens(&mut sig_tokens);
-    sig.inputs
-        .iter()
-        .filter(|a| matches!(a, FnArg::Typed(_)))
-        .for_each(|a| a.to_tokens(&mut sig_tokens));
+    sig.inputs.iter().filter(|a| matches!(a, FnArg::Typed(_))).for_each(|a| a.to_tokens(&mut sig_tokens));
     sig.output.to_tokens(&mut sig_tokens);
     if let Some(span) = types::find_self(sig_tokens) {
         errors.push(Error::new(
@@ -160,15 +143,8 @@ fn params(sig: &Signature, errors: &mut Errors) -> Vec<Param> {
             }
             FnArg::Typed(p) => p,
         };
-        if let Some(cfg) = p
-            .attrs
-            .iter()
-            .find(|a| a.path().is_ident("cfg") || a.path().is_ident("cfg_attr"))
-        {
-            errors.push(Error::new_spanned(
-                cfg,
-                "#[delayed] does not support `#[cfg]` on parameters",
-            ));
+        if let Some(cfg) = p.attrs.iter().find(|a| a.path().is_ident("cfg") || a.path().is_ident("cfg_attr")) {
+            errors.push(Error::new_spanned(cfg, "#[delayed] does not support `#[cfg]` on parameters"));
         }
         let name = match &*p.pat {
             Pat::Ident(id) if id.by_ref.is_none() && id.subpat.is_none() => id.ident.clone(),
@@ -185,12 +161,7 @@ fn params(sig: &Signature, errors: &mut Errors) -> Vec<Param> {
 }
 
 fn generate(func: &ItemFn, options: &Options, params: &[Param], output: &Output) -> TokenStream {
-    let ItemFn {
-        attrs,
-        vis,
-        sig,
-        block,
-    } = func;
+    let ItemFn { attrs, vis, sig, block } = func;
     let ident = &sig.ident;
     let generics = &sig.generics;
     let where_clause = &generics.where_clause;
@@ -213,11 +184,7 @@ fn generate(func: &ItemFn, options: &Options, params: &[Param], output: &Output)
     });
     let inner_args = params.iter().map(|p| {
         let name = &p.name;
-        if p.stored.borrowed {
-            quote!(::core::borrow::Borrow::borrow(&#name))
-        } else {
-            quote!(#name)
-        }
+        if p.stored.borrowed { quote!(::core::borrow::Borrow::borrow(&#name)) } else { quote!(#name) }
     });
     let names: Vec<&Ident> = params.iter().map(|p| &p.name).collect();
     let args_tuple = match names.as_slice() {
@@ -234,18 +201,10 @@ fn generate(func: &ItemFn, options: &Options, params: &[Param], output: &Output)
             GenericParam::Lifetime(_) => None,
         })
         .collect();
-    let turbofish = if explicit.is_empty() {
-        quote!()
-    } else {
-        quote!(::<#(#explicit),*>)
-    };
+    let turbofish = if explicit.is_empty() { quote!() } else { quote!(::<#(#explicit),*>) };
 
     let value = &output.value;
-    let call = if output.fallible {
-        quote!(call_fallible)
-    } else {
-        quote!(call)
-    };
+    let call = if output.fallible { quote!(call_fallible) } else { quote!(call) };
     let ret_span = match &sig.output {
         syn::ReturnType::Type(_, ty) => ty.span(),
         syn::ReturnType::Default => ident.span(),

@@ -44,12 +44,9 @@ impl Options {
             return Err(Error::new(key.span(), "expected `name = \"...\"`"));
         }
         input.parse::<Token![=]>()?;
-        let name: LitStr = input.parse().map_err(|e| {
-            Error::new(
-                e.span(),
-                "the task name must be a string literal: `name = \"...\"`",
-            )
-        })?;
+        let name: LitStr = input
+            .parse()
+            .map_err(|e| Error::new(e.span(), "the task name must be a string literal: `name = \"...\"`"))?;
         if name.value().is_empty() {
             return Err(Error::new(name.span(), "the task name cannot be empty"));
         }

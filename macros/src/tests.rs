@@ -62,10 +62,7 @@ pub fn load(
 fn str_param_tokens() {
     // The same expansion, compared as tokens with what the documentation shows (`> >`: the
     // generated closing brackets are separate tokens, not one `>>`).
-    let out = expand(
-        quote!(),
-        quote! { pub fn load(path: &str, scale: f64) -> Vec<f64> { body } },
-    );
+    let out = expand(quote!(), quote! { pub fn load(path: &str, scale: f64) -> Vec<f64> { body } });
     let expected = quote! {
         pub fn load(path: impl ::rask::IntoArg<::std::string::String>, scale: impl ::rask::IntoArg<f64>) -> ::rask::Delayed<Vec<f64> > {
             fn __rask_impl(path: &str, scale: f64) -> Vec<f64> { body }
@@ -163,8 +160,7 @@ fn result_return_is_fallible() {
 
 #[test]
 fn io_result_return_is_fallible() {
-    let item =
-        quote! { fn read(p: &std::path::Path) -> io::Result<String> { fs::read_to_string(p) } };
+    let item = quote! { fn read(p: &std::path::Path) -> io::Result<String> { fs::read_to_string(p) } };
     assert_eq!(
         expanded(quote!(), item),
         r#"fn read(
@@ -194,24 +190,12 @@ fn any_result_path_is_fallible() {
         quote!((Result<Vec<u8>, E>)),
     ] {
         let out = expanded(quote!(), quote! { fn f() -> #ret { todo!() } });
-        assert!(
-            out.starts_with("fn f() -> ::rask::Delayed<Vec<u8>> {"),
-            "{out}"
-        );
-        assert!(
-            out.contains("::rask::__private::call_fallible(\"f\", || __rask_impl(), ())"),
-            "{out}"
-        );
+        assert!(out.starts_with("fn f() -> ::rask::Delayed<Vec<u8>> {"), "{out}");
+        assert!(out.contains("::rask::__private::call_fallible(\"f\", || __rask_impl(), ())"), "{out}");
     }
     // Not a `Result`: the value is the whole type.
-    let out = expanded(
-        quote!(),
-        quote! { fn f() -> Option<Result<u8, E>> { None } },
-    );
-    assert!(
-        out.starts_with("fn f() -> ::rask::Delayed<Option<Result<u8, E>>> {"),
-        "{out}"
-    );
+    let out = expanded(quote!(), quote! { fn f() -> Option<Result<u8, E>> { None } });
+    assert!(out.starts_with("fn f() -> ::rask::Delayed<Option<Result<u8, E>>> {"), "{out}");
     assert!(out.contains("::rask::__private::call(\"f\""), "{out}");
 }
 
@@ -282,14 +266,8 @@ where
 
 #[test]
 fn name_argument_sets_the_task_name() {
-    let out = expanded(
-        quote!(name = "custom"),
-        quote! { fn f(x: i64) -> i64 { x } },
-    );
-    assert!(
-        out.contains("::rask::__private::call(\"custom\", |x: i64| __rask_impl(x), (x,))"),
-        "{out}"
-    );
+    let out = expanded(quote!(name = "custom"), quote! { fn f(x: i64) -> i64 { x } });
+    assert!(out.contains("::rask::__private::call(\"custom\", |x: i64| __rask_impl(x), (x,))"), "{out}");
     let out = expanded(quote!(name = "load-csv",), quote! { fn f() {} });
     assert!(out.contains("call(\"load-csv\""), "{out}");
 }
@@ -297,10 +275,7 @@ fn name_argument_sets_the_task_name() {
 #[test]
 fn raw_identifiers_name_the_task_without_prefix() {
     let out = expanded(quote!(), quote! { fn r#type() {} });
-    assert!(
-        out.starts_with("fn r#type() -> ::rask::Delayed<()> {"),
-        "{out}"
-    );
+    assert!(out.starts_with("fn r#type() -> ::rask::Delayed<()> {"), "{out}");
     assert!(out.contains("call(\"type\""), "{out}");
 }
 
@@ -377,10 +352,7 @@ fn error_qualifiers() {
         error(quote! { unsafe fn f() {} }),
         "#[delayed] functions cannot be `unsafe`: the task would run the body without the caller's `unsafe` block"
     );
-    assert_eq!(
-        error(quote! { extern "C" fn f() {} }),
-        "#[delayed] functions cannot have an `extern` ABI"
-    );
+    assert_eq!(error(quote! { extern "C" fn f() {} }), "#[delayed] functions cannot have an `extern` ABI");
     assert_eq!(
         errors(quote!(), quote! { unsafe extern "C" fn f(x: i32, ...) {} }),
         [
@@ -411,44 +383,20 @@ fn error_attribute_arguments() {
     assert_eq!(errors(quote!(x = 1), item.clone()), [unexpected]);
     assert_eq!(errors(quote!("load"), item.clone()), [unexpected]);
     assert_eq!(errors(quote!(name = "a", x), item.clone()), [unexpected]);
-    assert_eq!(
-        errors(quote!(name), item.clone()),
-        ["expected `name = \"...\"`"]
-    );
-    assert_eq!(
-        errors(quote!(name = load), item.clone()),
-        ["the task name must be a string literal: `name = \"...\"`"]
-    );
-    assert_eq!(
-        errors(quote!(name = ""), item.clone()),
-        ["the task name cannot be empty"]
-    );
-    assert_eq!(
-        errors(quote!(name = "a", name = "b"), item.clone()),
-        ["duplicate `name` argument"]
-    );
-    assert_eq!(
-        errors(quote!(name = "a" name = "b"), item),
-        ["expected `,`"]
-    );
+    assert_eq!(errors(quote!(name), item.clone()), ["expected `name = \"...\"`"]);
+    assert_eq!(errors(quote!(name = load), item.clone()), ["the task name must be a string literal: `name = \"...\"`"]);
+    assert_eq!(errors(quote!(name = ""), item.clone()), ["the task name cannot be empty"]);
+    assert_eq!(errors(quote!(name = "a", name = "b"), item.clone()), ["duplicate `name` argument"]);
+    assert_eq!(errors(quote!(name = "a" name = "b"), item), ["expected `,`"]);
 }
 
 #[test]
 fn error_not_a_function() {
-    assert_eq!(
-        error(quote! { struct S; }),
-        "#[delayed] can only be applied to a function"
-    );
-    assert_eq!(
-        error(quote! { fn f(); }),
-        "#[delayed] can only be applied to a function with a body"
-    );
+    assert_eq!(error(quote! { struct S; }), "#[delayed] can only be applied to a function");
+    assert_eq!(error(quote! { fn f(); }), "#[delayed] can only be applied to a function with a body");
     assert_eq!(
         errors(quote!(x), quote! { enum E {} }),
-        [
-            "unexpected argument; #[delayed] takes only `name = \"...\"`",
-            "#[delayed] can only be applied to a function",
-        ]
+        ["unexpected argument; #[delayed] takes only `name = \"...\"`", "#[delayed] can only be applied to a function",]
     );
 }
 
@@ -465,10 +413,7 @@ fn error_borrows_that_cannot_be_stored() {
     );
     let ret = "#[delayed] functions must return an owned value, which the task keeps; use an owned type here (e.g. `String` for `&str`)";
     assert_eq!(error(quote! { fn f<'a>(x: &'a str) -> &'a str { x } }), ret);
-    assert_eq!(
-        error(quote! { fn f(x: &str) -> Result<&str, E> { x } }),
-        ret
-    );
+    assert_eq!(error(quote! { fn f(x: &str) -> Result<&str, E> { x } }), ret);
 }
 
 #[test]
@@ -482,31 +427,20 @@ fn error_result_without_arguments() {
 #[test]
 fn error_too_many_or_conditional_params() {
     assert_eq!(
-        error(
-            quote! { fn f(a: u8, b: u8, c: u8, d: u8, e: u8, f: u8, g: u8, h: u8, i: u8, j: u8, k: u8) {} }
-        ),
+        error(quote! { fn f(a: u8, b: u8, c: u8, d: u8, e: u8, f: u8, g: u8, h: u8, i: u8, j: u8, k: u8) {} }),
         "#[delayed] functions take at most 10 arguments; group some into a struct or a tuple"
     );
     assert!(
-        !expanded(
-            quote!(),
-            quote! { fn f(a: u8, b: u8, c: u8, d: u8, e: u8, f: u8, g: u8, h: u8, i: u8, j: u8) {} }
-        )
-        .is_empty()
+        !expanded(quote!(), quote! { fn f(a: u8, b: u8, c: u8, d: u8, e: u8, f: u8, g: u8, h: u8, i: u8, j: u8) {} })
+            .is_empty()
     );
-    assert_eq!(
-        error(quote! { fn f(#[cfg(test)] x: u8) {} }),
-        "#[delayed] does not support `#[cfg]` on parameters"
-    );
+    assert_eq!(error(quote! { fn f(#[cfg(test)] x: u8) {} }), "#[delayed] does not support `#[cfg]` on parameters");
 }
 
 #[test]
 fn all_errors_are_reported_together() {
     assert_eq!(
-        errors(
-            quote!(x),
-            quote! { async fn f(&self, a: &mut u8, b: Vec<&str>) -> &str { "" } }
-        ),
+        errors(quote!(x), quote! { async fn f(&self, a: &mut u8, b: Vec<&str>) -> &str { "" } }),
         [
             "unexpected argument; #[delayed] takes only `name = \"...\"`",
             "#[delayed] functions cannot be `async`: a task runs a plain function (call `.compute()` from async code instead)",

@@ -36,10 +36,8 @@ const BORROWED_PARAM: &str = "#[delayed] arguments must be owned values: only a 
      is converted (to `X`'s owned form); use an owned type here";
 const BORROWED_RETURN: &str = "#[delayed] functions must return an owned value, which the task \
      keeps; use an owned type here (e.g. `String` for `&str`)";
-const IMPL_TRAIT_PARAM: &str =
-    "#[delayed] arguments cannot use `impl Trait`: declare a generic type parameter instead";
-const MUT_REF: &str =
-    "#[delayed] functions cannot take `&mut` arguments: a task's inputs are shared values";
+const IMPL_TRAIT_PARAM: &str = "#[delayed] arguments cannot use `impl Trait`: declare a generic type parameter instead";
+const MUT_REF: &str = "#[delayed] functions cannot take `&mut` arguments: a task's inputs are shared values";
 
 /// Looks through the invisible groups `macro_rules!` puts around `$t:ty` and through parentheses.
 fn peel(mut ty: &Type) -> &Type {
@@ -57,10 +55,7 @@ pub(crate) fn stored_param(param: &PatType) -> syn::Result<StoredParam> {
     let ty = &*param.ty;
     let Type::Reference(r) = peel(ty) else {
         check_owned(ty, Position::Param)?;
-        return Ok(StoredParam {
-            ty: ty.to_token_stream(),
-            borrowed: false,
-        });
+        return Ok(StoredParam { ty: ty.to_token_stream(), borrowed: false });
     };
     if r.mutability.is_some() {
         return Err(Error::new_spanned(param, MUT_REF));
@@ -70,10 +65,7 @@ pub(crate) fn stored_param(param: &PatType) -> syn::Result<StoredParam> {
     if r.lifetime.as_ref().is_some_and(is_static) {
         // A `&'static X` is itself a value a task can keep; an owned copy could not be lent
         // back for `'static`.
-        return Ok(StoredParam {
-            ty: ty.to_token_stream(),
-            borrowed: false,
-        });
+        return Ok(StoredParam { ty: ty.to_token_stream(), borrowed: false });
     }
     let span = ty.span();
     let owned = match peel(elem) {
@@ -86,28 +78,20 @@ pub(crate) fn stored_param(param: &PatType) -> syn::Result<StoredParam> {
         }
         _ => quote_spanned!(span=> <#elem as ::std::borrow::ToOwned>::Owned),
     };
-    Ok(StoredParam {
-        ty: owned,
-        borrowed: true,
-    })
+    Ok(StoredParam { ty: owned, borrowed: true })
 }
 
 /// The value type and fallibility of a function returning `ret`.
 pub(crate) fn output(ret: &ReturnType) -> syn::Result<Output> {
     let ty = match ret {
         ReturnType::Default => {
-            return Ok(Output {
-                value: quote!(()),
-                fallible: false,
-            });
+            return Ok(Output { value: quote!(()), fallible: false });
         }
         ReturnType::Type(_, ty) => &**ty,
     };
     check_owned(ty, Position::Return)?;
     let result = match peel(ty) {
-        Type::Path(p) if p.qself.is_none() => {
-            p.path.segments.last().filter(|s| s.ident == "Result")
-        }
+        Type::Path(p) if p.qself.is_none() => p.path.segments.last().filter(|s| s.ident == "Result"),
         _ => None,
     };
     if let Some(last) = result {
@@ -125,15 +109,9 @@ pub(crate) fn output(ret: &ReturnType) -> syn::Result<Output> {
                  `Result<T, E>` (or `io::Result<T>`), the task's value being `T`",
             ));
         };
-        return Ok(Output {
-            value: ok.to_token_stream(),
-            fallible: true,
-        });
+        return Ok(Output { value: ok.to_token_stream(), fallible: true });
     }
-    Ok(Output {
-        value: ty.to_token_stream(),
-        fallible: false,
-    })
+    Ok(Output { value: ty.to_token_stream(), fallible: false })
 }
 
 /// Rejects what cannot live in a task: borrows (other than `'static` ones) nested anywhere in
@@ -141,11 +119,7 @@ pub(crate) fn output(ret: &ReturnType) -> syn::Result<Output> {
 /// the lifetimes in `fn(&str)` or `dyn Fn(&str)` are their own business.
 fn check_owned(ty: &Type, pos: Position) -> syn::Result<()> {
     let borrowed = |span: Span| {
-        let msg = if pos == Position::Param {
-            BORROWED_PARAM
-        } else {
-            BORROWED_RETURN
-        };
+        let msg = if pos == Position::Param { BORROWED_PARAM } else { BORROWED_RETURN };
         Err(Error::new(span, msg))
     };
     match ty {
@@ -159,9 +133,7 @@ fn check_owned(ty: &Type, pos: Position) -> syn::Result<()> {
         Type::Paren(p) => check_owned(&p.elem, pos),
         Type::Ptr(p) => check_owned(&p.elem, pos),
         Type::Tuple(t) => t.elems.iter().try_for_each(|e| check_owned(e, pos)),
-        Type::ImplTrait(i) if pos == Position::Param => {
-            Err(Error::new(i.impl_token.span, IMPL_TRAIT_PARAM))
-        }
+        Type::ImplTrait(i) if pos == Position::Param => Err(Error::new(i.impl_token.span, IMPL_TRAIT_PARAM)),
         Type::Path(p) => {
             if let Some(q) = &p.qself {
                 check_owned(&q.ty, pos)?;

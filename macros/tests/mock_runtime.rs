@@ -24,10 +24,7 @@ pub struct Delayed<T> {
 
 impl<T: Data> Delayed<T> {
     fn value(x: T) -> Self {
-        Delayed {
-            name: "value",
-            result: Ok(x),
-        }
+        Delayed { name: "value", result: Ok(x) }
     }
     fn compute(self) -> Result<T, String> {
         self.result
@@ -112,25 +109,16 @@ pub mod __private {
         F: Callable<Args>,
         F::Output: Data,
     {
-        Delayed {
-            name,
-            result: args.into_args().map(|a| f.invoke(a)),
-        }
+        Delayed { name, result: args.into_args().map(|a| f.invoke(a)) }
     }
 
-    pub fn call_fallible<F, Args, T, E>(
-        name: &'static str,
-        f: F,
-        args: impl IntoArgs<Args>,
-    ) -> Delayed<T>
+    pub fn call_fallible<F, Args, T, E>(name: &'static str, f: F, args: impl IntoArgs<Args>) -> Delayed<T>
     where
         F: Callable<Args, Output = Result<T, E>>,
         T: Data,
         E: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
-        let result = args
-            .into_args()
-            .and_then(|a| f.invoke(a).map_err(|e| format!("{name}: {}", e.into())));
+        let result = args.into_args().and_then(|a| f.invoke(a).map_err(|e| format!("{name}: {}", e.into())));
         Delayed { name, result }
     }
 }
@@ -138,9 +126,7 @@ pub mod __private {
 /// Loads numbers.
 #[delayed]
 pub fn load(path: &str, scale: f64) -> Vec<f64> {
-    path.split(',')
-        .map(|x| x.parse::<f64>().unwrap() * scale)
-        .collect()
+    path.split(',').map(|x| x.parse::<f64>().unwrap() * scale).collect()
 }
 
 #[delayed]
@@ -171,11 +157,7 @@ fn parse(s: &str) -> Result<i64, std::num::ParseIntError> {
 
 #[delayed]
 fn io_check(n: i64) -> std::io::Result<i64> {
-    if n < 0 {
-        Err(std::io::Error::other("negative"))
-    } else {
-        Ok(n)
-    }
+    if n < 0 { Err(std::io::Error::other("negative")) } else { Ok(n) }
 }
 
 #[delayed]
@@ -243,19 +225,13 @@ fn lists_of_delayed_gather_into_a_vec() {
 fn slices_and_paths_are_stored_owned() {
     assert_eq!(total(vec![1.0, 2.5]).compute().unwrap(), 3.5);
     assert_eq!(total(Delayed::value(vec![1.0])).compute().unwrap(), 1.0);
-    assert_eq!(
-        file_name(PathBuf::from("/a/b.csv")).compute().unwrap(),
-        Some("b.csv".into())
-    );
+    assert_eq!(file_name(PathBuf::from("/a/b.csv")).compute().unwrap(), Some("b.csv".into()));
 }
 
 #[test]
 fn results_become_fallible_tasks() {
     assert_eq!(parse(" 42 ").compute().unwrap(), 42);
-    assert_eq!(
-        parse("x").compute().unwrap_err(),
-        "parse: invalid digit found in string"
-    );
+    assert_eq!(parse("x").compute().unwrap_err(), "parse: invalid digit found in string");
     assert_eq!(io_check(parse("7")).compute().unwrap(), 7);
     assert_eq!(io_check(-1).compute().unwrap_err(), "io_check: negative");
 }

@@ -87,10 +87,20 @@ impl fmt::Display for Profiler {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let rows = self.summary();
         let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0).max(6);
-        writeln!(f, "{:<width$}  {:>8}  {:>12}  {:>12}  {:>12}  {:>12}", "prefix", "tasks", "total", "mean", "max", "bytes")?;
+        writeln!(
+            f,
+            "{:<width$}  {:>8}  {:>12}  {:>12}  {:>12}  {:>12}",
+            "prefix", "tasks", "total", "mean", "max", "bytes"
+        )?;
         for (prefix, n, total, max, bytes) in rows {
             let mean = total / n.max(1) as u32;
-            writeln!(f, "{prefix:<width$}  {n:>8}  {:>12}  {:>12}  {:>12}  {bytes:>12}", fmt_dur(total), fmt_dur(mean), fmt_dur(max))?;
+            writeln!(
+                f,
+                "{prefix:<width$}  {n:>8}  {:>12}  {:>12}  {:>12}  {bytes:>12}",
+                fmt_dur(total),
+                fmt_dur(mean),
+                fmt_dur(max)
+            )?;
         }
         Ok(())
     }

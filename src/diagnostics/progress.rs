@@ -92,7 +92,10 @@ mod tests {
 
     #[test]
     fn draws_the_tasks_done_once_the_run_is_slow_enough() {
-        let bar = ProgressBar { target: || ProgressDrawTarget::term_like(Box::new(term().clone())), ..ProgressBar::with_min_time(Duration::ZERO) };
+        let bar = ProgressBar {
+            target: || ProgressDrawTarget::term_like(Box::new(term().clone())),
+            ..ProgressBar::with_min_time(Duration::ZERO)
+        };
         let parts: Vec<Delayed<u64>> = (0..12u64).map(|i| Delayed::value(i).map(|i| i * 2)).collect();
         let v = crate::compute_with(&parts, RunOptions::new().scheduler(Scheduler::Sync).listen(bar)).expect("runs");
         assert_eq!(v.iter().sum::<u64>(), 132);

@@ -97,7 +97,9 @@ impl TaskGraph {
                 order,
             })
             .collect();
-        let edges = (0..self.len() as u32).flat_map(|i| self.deps_of(i).iter().map(move |&d| (d as usize, i as usize))).collect();
+        let edges = (0..self.len() as u32)
+            .flat_map(|i| self.deps_of(i).iter().map(move |&d| (d as usize, i as usize)))
+            .collect();
         VisGraph { nodes, edges }
     }
 }

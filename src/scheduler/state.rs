@@ -40,7 +40,12 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 static NEXT_RUN: AtomicU32 = AtomicU32::new(1);
 
 impl<'p> Run<'p> {
-    pub(super) fn new(plan: &'p Plan<'p>, token: CancelToken, listeners: Vec<Arc<dyn Listener>>, scheduler: Scheduler) -> Self {
+    pub(super) fn new(
+        plan: &'p Plan<'p>,
+        token: CancelToken,
+        listeners: Vec<Arc<dyn Listener>>,
+        scheduler: Scheduler,
+    ) -> Self {
         let g = plan.graph;
         let run = Run {
             plan,
@@ -138,7 +143,12 @@ impl<'p> Run<'p> {
         let mut slot = lock(&self.slots[d as usize]);
         slot.readers = slot.readers.saturating_sub(1);
         let v = if slot.readers == 0 { slot.value.take() } else { slot.value.clone() };
-        v.ok_or_else(|| Error::Internal(format!("the result of '{}' was read before it was ready", self.plan.graph.nodes[d as usize].key)))
+        v.ok_or_else(|| {
+            Error::Internal(format!(
+                "the result of '{}' was read before it was ready",
+                self.plan.graph.nodes[d as usize].key
+            ))
+        })
     }
 
     fn execute(&self, node: &Node, inputs: Vec<Value>, worker: usize) -> Result<Value> {
@@ -158,7 +168,14 @@ impl<'p> Run<'p> {
                 node.set_state(NodeState::Done);
                 if let Some(start) = start {
                     let duration = start.elapsed();
-                    self.emit(&Event::TaskFinished { run: self.id, key: &node.key, worker, start, duration, nbytes: nbytes(&*v) });
+                    self.emit(&Event::TaskFinished {
+                        run: self.id,
+                        key: &node.key,
+                        worker,
+                        start,
+                        duration,
+                        nbytes: nbytes(&*v),
+                    });
                 }
                 Ok(v)
             }

@@ -1,7 +1,7 @@
 //! Scheduler tests that look inside a run: freeing, moving, cancelling.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::prelude::*;
 

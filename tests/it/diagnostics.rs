@@ -34,7 +34,8 @@ fn events_come_in_order_with_timings_and_sizes() {
     };
     let x = delayed!(work(5));
     let v = Delayed::value(vec![1.0f64; 4]).map(|v: Vec<f64>| v.len());
-    let (a, b) = rask::compute_with((&x, &v), RunOptions::new().scheduler(Scheduler::Sync).listen(listener)).expect("runs");
+    let (a, b) =
+        rask::compute_with((&x, &v), RunOptions::new().scheduler(Scheduler::Sync).listen(listener)).expect("runs");
     assert_eq!((a, b), (5, 4));
     let log = log.lock().expect("not poisoned").clone();
     assert_eq!(log, ["run 2", "start work", "finish work 8", "start map", "finish map 8", "end Completed"]);
@@ -61,7 +62,8 @@ fn the_profiler_sums_time_per_prefix() {
     let profiler = Profiler::new();
     let parts: Vec<Delayed<u64>> = (0..4).map(|_| delayed!(work(10))).collect();
     let total = delayed!(sum(parts));
-    let v = total.compute_with(RunOptions::new().scheduler(Scheduler::Threads(2)).listen(profiler.clone())).expect("runs");
+    let v =
+        total.compute_with(RunOptions::new().scheduler(Scheduler::Threads(2)).listen(profiler.clone())).expect("runs");
     assert_eq!(v, 40);
     let rows = profiler.summary();
     assert_eq!(rows.iter().map(|r| (r.0.as_str(), r.1)).collect::<Vec<_>>(), [("work", 4), ("sum", 1)]);

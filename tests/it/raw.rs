@@ -137,7 +137,10 @@ fn a_wrong_type_is_an_error_before_anything_runs() {
     g.insert("analyze", Task::call("analyze", analyze, (["clean-1", "clean-2", "three"],)));
     g.insert("store", Task::call("store", store, ("clean-1",)));
     let err = rask::get::<String>(&g, "store").expect_err("wrong type");
-    assert_eq!(err.to_string(), "graph: key 'store' argument 1 expects f64, but gets Vec<f64> (the result of 'clean-1')");
+    assert_eq!(
+        err.to_string(),
+        "graph: key 'store' argument 1 expects f64, but gets Vec<f64> (the result of 'clean-1')"
+    );
     assert_eq!(runs.load(Ordering::SeqCst), 0, "nothing ran");
     let err = rask::get::<f64>(&g, "analyze").expect_err("wrong type");
     assert_eq!(err.to_string(), "graph: key 'analyze' argument 1, item 3 expects Vec<f64>, but gets i32");

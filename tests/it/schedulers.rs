@@ -28,7 +28,9 @@ fn tree(n: i64) -> (Delayed<i64>, usize) {
 fn a_tree_reduction_gives_the_hand_computed_sum_on_every_scheduler() {
     let (root, tasks) = tree(10_000);
     assert_eq!(tasks, 10_000 + 1250 + 157 + 20 + 3 + 1);
-    for s in [Scheduler::Sync, Scheduler::Threads(1), Scheduler::Threads(2), Scheduler::Threads(4), Scheduler::default()] {
+    for s in
+        [Scheduler::Sync, Scheduler::Threads(1), Scheduler::Threads(2), Scheduler::Threads(4), Scheduler::default()]
+    {
         assert_eq!(root.compute_with(s).expect("runs"), 50_005_000, "{s:?}");
         assert_eq!(root.compute_with(RunOptions::new().scheduler(s).fuse(false)).expect("runs"), 50_005_000);
     }

@@ -33,7 +33,8 @@ fn raw_pipeline() -> Graph {
 
 #[test]
 fn the_dot_text_of_a_small_graph() {
-    let drawing = raw_pipeline().visualize_with(&Visualize::new().format(Format::Dot).filename(out("small.dot"))).expect("draws");
+    let drawing =
+        raw_pipeline().visualize_with(&Visualize::new().format(Format::Dot).filename(out("small.dot"))).expect("draws");
     expect![[r#"
         digraph rask {
           graph[rankdir=BT]
@@ -105,12 +106,15 @@ fn add(xs: Vec<i64>) -> i64 {
 fn a_big_graph_is_collapsed_by_layer() {
     let incs: Vec<Delayed<i64>> = (0..20_000).map(|i| delayed!(inc(i))).collect();
     let total = delayed!(add(incs));
-    let drawing = total.visualize_with(&Visualize::new().renderer(Renderer::Builtin).filename(out("big.svg"))).expect("draws");
+    let drawing =
+        total.visualize_with(&Visualize::new().renderer(Renderer::Builtin).filename(out("big.svg"))).expect("draws");
     assert!(drawing.dot().contains("20000 tasks"), "{}", drawing.dot());
     assert!(drawing.dot().lines().count() < 20, "one node per layer: {}", drawing.dot());
     assert!(drawing.text().lines().count() <= 3, "{}", drawing.text());
     assert!(drawing.text().contains("inc") && drawing.text().contains("20000"), "{}", drawing.text());
-    let full = total.visualize_with(&Visualize::new().collapse(Collapse::Never).format(Format::Dot).filename(out("big.dot"))).expect("draws");
+    let full = total
+        .visualize_with(&Visualize::new().collapse(Collapse::Never).format(Format::Dot).filename(out("big.dot")))
+        .expect("draws");
     assert!(full.dot().lines().count() > 40_000);
 }
 
@@ -128,21 +132,36 @@ fn colour_by_state_shows_what_ran_and_what_failed() {
     let now = after.visualize_with(&opts).expect("draws");
     assert_ne!(before.dot(), now.dot(), "the states changed");
     let fill = |dot: &str, key: &str| {
-        dot.lines().find(|l| l.starts_with(&format!("  \"{key}\"["))).and_then(|l| l.split("fillcolor=\"").nth(1)).map(|c| c[..7].to_string())
+        dot.lines()
+            .find(|l| l.starts_with(&format!("  \"{key}\"[")))
+            .and_then(|l| l.split("fillcolor=\"").nth(1))
+            .map(|c| c[..7].to_string())
     };
-    let (ok_fill, bad_fill, after_fill) = (fill(now.dot(), &ok.key().to_string()), fill(now.dot(), &bad.key().to_string()), fill(now.dot(), &after.key().to_string()));
+    let (ok_fill, bad_fill, after_fill) = (
+        fill(now.dot(), &ok.key().to_string()),
+        fill(now.dot(), &bad.key().to_string()),
+        fill(now.dot(), &after.key().to_string()),
+    );
     assert!(ok_fill.is_some() && bad_fill.is_some() && after_fill.is_some(), "{}", now.dot());
     assert_ne!(ok_fill, bad_fill, "done and failed differ");
     assert_ne!(bad_fill, after_fill, "failed and never-ran differ");
-    assert_eq!(fill(before.dot(), &ok.key().to_string()), after_fill, "waiting before the run, like the task that never ran");
+    assert_eq!(
+        fill(before.dot(), &ok.key().to_string()),
+        after_fill,
+        "waiting before the run, like the task that never ran"
+    );
 }
 
 #[test]
 fn options_change_the_drawing() {
     let g = raw_pipeline();
-    let lr = g.visualize_with(&Visualize::new().rankdir(RankDir::LR).format(Format::Dot).filename(out("lr.dot"))).expect("draws");
+    let lr = g
+        .visualize_with(&Visualize::new().rankdir(RankDir::LR).format(Format::Dot).filename(out("lr.dot")))
+        .expect("draws");
     assert!(lr.dot().contains("rankdir=LR"), "{}", lr.dot());
-    let ordered = g.visualize_with(&Visualize::new().color(Color::Order).format(Format::Dot).filename(out("order.dot"))).expect("draws");
+    let ordered = g
+        .visualize_with(&Visualize::new().color(Color::Order).format(Format::Dot).filename(out("order.dot")))
+        .expect("draws");
     assert!(ordered.dot().contains("fillcolor"));
     let err = g.visualize_with(&Visualize::new().filename(out("graph.jpg"))).expect_err("unknown extension");
     assert!(err.to_string().contains("`.jpg`"), "{err}");
