@@ -42,6 +42,8 @@ mod error;
 pub mod events;
 mod key;
 mod node;
+mod ops;
+mod panics;
 mod plan;
 mod raw;
 mod scheduler;

@@ -245,17 +245,6 @@ impl Graph {
         self.tasks.iter().map(|(k, _)| k.as_str())
     }
 
-    /// The keys nothing else in the graph reads: its final results.
-    fn sinks(&self) -> Vec<&str> {
-        let mut read = vec![false; self.tasks.len()];
-        for (_, t) in &self.tasks {
-            if let Body::Call { args, .. } = &t.body {
-                self.for_each_key(args, &mut |i| read[i] = true);
-            }
-        }
-        self.tasks.iter().zip(read).filter(|(_, r)| !r).map(|((k, _), _)| k.as_str()).collect()
-    }
-
     fn for_each_key(&self, args: &[RawArg], f: &mut impl FnMut(usize)) {
         for a in args {
             match a {
@@ -480,14 +469,15 @@ impl Graph {
             .and_then(|mut v| take(v.pop().ok_or_else(|| Error::Internal("no result".into()))?))
     }
 
-    /// Draws the graph (every key; the keys nothing reads are its outputs).
+    /// Draws the whole graph (a cycle or a wrong type is reported, as by [`get`](Self::get)).
     pub fn visualize(&self) -> Result<Rendered> {
         self.visualize_with(&Visualize::default())
     }
 
     /// Draws the graph with options.
     pub fn visualize_with(&self, options: &Visualize) -> Result<Rendered> {
-        let nodes = self.nodes_for(&self.sinks())?;
+        let keys: Vec<&str> = self.keys().collect();
+        let nodes = self.nodes_for(&keys)?;
         let graph = TaskGraph::lower(&nodes);
         crate::visualize::render(&graph.vis_graph(), options, "graph")
     }

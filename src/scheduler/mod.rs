@@ -7,7 +7,6 @@
 
 mod cancel;
 mod config;
-mod panics;
 mod state;
 mod threads;
 

@@ -4,11 +4,12 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
+use super::Scheduler;
 use super::cancel::CancelToken;
-use super::{Scheduler, panics};
 use crate::error::{Error, Result, TaskError};
 use crate::events::{Event, Listener, Outcome};
 use crate::node::{Node, Op};
+use crate::panics;
 use crate::plan::Plan;
 use crate::value::{Value, nbytes};
 use crate::visualize::NodeState;

@@ -79,14 +79,9 @@ pub(crate) fn run_dot(dot: &Path, dot_text: &str, format: &str) -> Result<Vec<u8
 }
 
 /// SVG text from the built-in layout. layout-rs asserts on some inputs; a panic becomes an
-/// error (the panic hook still prints it to stderr).
+/// error.
 pub(crate) fn builtin_svg(drawing: &Drawing) -> Result<String> {
-    std::panic::catch_unwind(|| layout_svg(drawing)).map_err(|panic| {
-        let why = panic
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown reason".to_owned());
+    crate::panics::catch(|| layout_svg(drawing)).map_err(|why| {
         Error::Visualize(format!("the built-in layout failed ({why}); install graphviz to render with `dot`"))
     })
 }

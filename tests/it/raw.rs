@@ -104,6 +104,8 @@ fn a_cycle_is_an_error_naming_its_keys() {
     assert_eq!(keys.first(), keys.last());
     assert_eq!(keys.len(), 4, "{keys:?}");
     assert!(err.to_string().starts_with("graph: cycle through keys "), "{err}");
+    let err = g.visualize().expect_err("a cycle cannot be drawn as a graph to run");
+    assert!(matches!(err, Error::Cycle { .. }), "{err}");
 }
 
 #[test]

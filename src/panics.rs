@@ -1,4 +1,5 @@
-//! Turning a task's panic into an error message, without the default hook's noise on stderr.
+//! Turning a panic (in a task, or in a library we call) into an error message, without the
+//! default hook's noise on stderr.
 
 use std::cell::{Cell, RefCell};
 use std::panic::{self, AssertUnwindSafe};
@@ -9,8 +10,8 @@ thread_local! {
     static LOCATION: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
-/// Installs (once) a panic hook that stays quiet for panics inside tasks, whose message is
-/// reported by the run's error instead, and calls the previous hook for every other panic.
+/// Installs (once) a panic hook that stays quiet for panics under [`catch`], whose message
+/// is reported as an error instead, and calls the previous hook for every other panic.
 fn install_hook() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
@@ -27,7 +28,7 @@ fn install_hook() {
 }
 
 /// Runs `f`, turning a panic into `Err(message at file:line:column)`.
-pub(super) fn catch<R>(f: impl FnOnce() -> R) -> Result<R, String> {
+pub(crate) fn catch<R>(f: impl FnOnce() -> R) -> Result<R, String> {
     install_hook();
     let outer = IN_TASK.with(|t| t.replace(true));
     let result = panic::catch_unwind(AssertUnwindSafe(f));
