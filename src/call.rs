@@ -55,8 +55,27 @@ pub trait Callable<Args>: Send + Sync + 'static {
     fn invoke(&self, args: &mut ArgReader<'_>) -> Result<Self::Output>;
 }
 
+/// Calls `$m!` once per supported arity (0 to 10) with pairs of type-parameter names:
+/// `$m!()`, `$m!(A1 X1)`, `$m!(A1 X1, A2 X2)`, ...
+macro_rules! for_each_arity {
+    ($m:ident) => {
+        $m!();
+        $m!(A1 X1);
+        $m!(A1 X1, A2 X2);
+        $m!(A1 X1, A2 X2, A3 X3);
+        $m!(A1 X1, A2 X2, A3 X3, A4 X4);
+        $m!(A1 X1, A2 X2, A3 X3, A4 X4, A5 X5);
+        $m!(A1 X1, A2 X2, A3 X3, A4 X4, A5 X5, A6 X6);
+        $m!(A1 X1, A2 X2, A3 X3, A4 X4, A5 X5, A6 X6, A7 X7);
+        $m!(A1 X1, A2 X2, A3 X3, A4 X4, A5 X5, A6 X6, A7 X7, A8 X8);
+        $m!(A1 X1, A2 X2, A3 X3, A4 X4, A5 X5, A6 X6, A7 X7, A8 X8, A9 X9);
+        $m!(A1 X1, A2 X2, A3 X3, A4 X4, A5 X5, A6 X6, A7 X7, A8 X8, A9 X9, A10 X10);
+    };
+}
+pub(crate) use for_each_arity;
+
 macro_rules! impl_callable {
-    ($($a:ident),*) => {
+    ($($a:ident $_x:ident),*) => {
         impl<Func, Ret, $($a: Data),*> Callable<($($a,)*)> for Func
         where
             Func: Fn($($a),*) -> Ret + Send + Sync + 'static,
@@ -73,17 +92,7 @@ macro_rules! impl_callable {
         }
     };
 }
-impl_callable!();
-impl_callable!(A1);
-impl_callable!(A1, A2);
-impl_callable!(A1, A2, A3);
-impl_callable!(A1, A2, A3, A4);
-impl_callable!(A1, A2, A3, A4, A5);
-impl_callable!(A1, A2, A3, A4, A5, A6);
-impl_callable!(A1, A2, A3, A4, A5, A6, A7);
-impl_callable!(A1, A2, A3, A4, A5, A6, A7, A8);
-impl_callable!(A1, A2, A3, A4, A5, A6, A7, A8, A9);
-impl_callable!(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10);
+for_each_arity!(impl_callable);
 
 fn internal(e: Error) -> TaskError {
     TaskError::Failed(Box::new(e))

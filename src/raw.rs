@@ -129,17 +129,7 @@ macro_rules! impl_into_raw_args {
         }
     };
 }
-impl_into_raw_args!();
-impl_into_raw_args!(A1 X1);
-impl_into_raw_args!(A1 X1, A2 X2);
-impl_into_raw_args!(A1 X1, A2 X2, A3 X3);
-impl_into_raw_args!(A1 X1, A2 X2, A3 X3, A4 X4);
-impl_into_raw_args!(A1 X1, A2 X2, A3 X3, A4 X4, A5 X5);
-impl_into_raw_args!(A1 X1, A2 X2, A3 X3, A4 X4, A5 X5, A6 X6);
-impl_into_raw_args!(A1 X1, A2 X2, A3 X3, A4 X4, A5 X5, A6 X6, A7 X7);
-impl_into_raw_args!(A1 X1, A2 X2, A3 X3, A4 X4, A5 X5, A6 X6, A7 X7, A8 X8);
-impl_into_raw_args!(A1 X1, A2 X2, A3 X3, A4 X4, A5 X5, A6 X6, A7 X7, A8 X8, A9 X9);
-impl_into_raw_args!(A1 X1, A2 X2, A3 X3, A4 X4, A5 X5, A6 X6, A7 X7, A8 X8, A9 X9, A10 X10);
+crate::call::for_each_arity!(impl_into_raw_args);
 
 impl Task {
     /// A call of `f` (named `name`) on `args`, a tuple with one argument per parameter.
