@@ -60,6 +60,10 @@ impl<T: Data> Delayed<T> {
         Delayed { node, _type: PhantomData }
     }
 
+    pub(crate) fn node(&self) -> &Arc<Node> {
+        &self.node
+    }
+
     /// Wraps a value that is already known, so it can take part in a graph.
     ///
     /// ```

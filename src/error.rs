@@ -67,6 +67,26 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// No file matches a glob pattern (or the pattern is malformed).
+    #[error("{pattern}: {why}")]
+    NoFiles {
+        /// The pattern.
+        pattern: String,
+        /// Why nothing was found.
+        why: String,
+    },
+    /// polars refused an operation or failed to read data.
+    #[error("{context}: {source}")]
+    Polars {
+        /// The file or operation at fault.
+        context: String,
+        /// polars' error.
+        source: polars::error::PolarsError,
+    },
+    /// A DataFrame operation is invalid (an unknown column, a type mismatch); names the
+    /// operation and the column.
+    #[error("{0}")]
+    Invalid(String),
     /// Drawing a graph failed (bad DOT, the `dot` program failed, ...).
     #[error("visualize: {0}")]
     Visualize(String),

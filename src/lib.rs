@@ -36,6 +36,7 @@ extern crate self as rask;
 
 mod call;
 mod collection;
+pub mod dataframe;
 mod delayed;
 pub mod diagnostics;
 mod error;
@@ -59,6 +60,9 @@ pub use scheduler::{CancelToken, RunOptions, Scheduler, cancel_all, set_default_
 pub use value::Data;
 pub use visualize::{Collapse, Color, Format, RankDir, Rendered, Renderer, Visualize};
 
+/// polars, whose expressions and frames rask's DataFrame uses.
+pub use polars;
+
 /// What a session needs in scope: `use rask::prelude::*;`.
 pub mod prelude {
     pub use crate::diagnostics::{Profiler, ProgressBar};
@@ -66,6 +70,8 @@ pub mod prelude {
     pub use crate::{
         CancelToken, Collection, Data, Delayed, Graph, RunOptions, Scheduler, Task, Visualize, graph, lit,
     };
+    pub use crate::dataframe as dd;
+    pub use polars::prelude::{Expr, IntoLazy, col, len, lit};
     /// The `#[delayed]` attribute (the `delayed!` macro lives at the crate root; see the crate docs).
     pub use rask_macros::delayed;
 }

@@ -1,0 +1,264 @@
+//! Aggregations: whole-frame reductions and group-bys, by tree reduction when every
+//! aggregation decomposes into partial results, by a hash shuffle (or a gather, without
+//! keys) when one does not.
+//!
+//! A decomposable aggregation is rewritten into three steps, all plain polars expressions:
+//! `partial` runs on each partition, `combine` merges partial results (any number of times,
+//! up a tree of fan-in 8), `finish` turns the merged partials into the answer. The answer
+//! is cast to the schema polars itself gives the same query on an empty frame, so names and
+//! types are exactly polars'.
+
+use std::sync::Arc;
+
+use polars::prelude::{DataFrame as PlFrame, *};
+
+use super::source::Source;
+use super::{DataFrame, concat_frames, empty};
+use crate::delayed::{Delayed, call_fallible};
+use crate::node::Node;
+
+/// How many partial results one combine step merges.
+const SPLIT_EVERY: usize = 8;
+
+/// A group-by waiting for its aggregations: `df.groupby(["k"]).agg([col("x").mean()])`.
+#[must_use]
+pub struct GroupBy {
+    df: DataFrame,
+    keys: Vec<String>,
+}
+
+impl DataFrame {
+    /// Groups rows by the values of these columns.
+    pub fn groupby<I: IntoIterator<Item = S>, S: AsRef<str>>(&self, keys: I) -> GroupBy {
+        GroupBy { df: self.clone(), keys: keys.into_iter().map(|s| s.as_ref().to_string()).collect() }
+    }
+
+    /// The sum of each numeric column (one row), like polars' `sum()`.
+    pub fn sum(&self) -> Delayed<PlFrame> {
+        self.reduce("sum", |c| col(c).sum(), true)
+    }
+
+    /// The mean of each numeric column.
+    pub fn mean(&self) -> Delayed<PlFrame> {
+        self.reduce("mean", |c| col(c).mean(), true)
+    }
+
+    /// The minimum of each column.
+    pub fn min(&self) -> Delayed<PlFrame> {
+        self.reduce("min", |c| col(c).min(), false)
+    }
+
+    /// The maximum of each column.
+    pub fn max(&self) -> Delayed<PlFrame> {
+        self.reduce("max", |c| col(c).max(), false)
+    }
+
+    /// The number of non-null values of each column.
+    pub fn count(&self) -> Delayed<PlFrame> {
+        self.reduce("count", |c| col(c).count(), false)
+    }
+
+    /// The standard deviation of each numeric column (`ddof` 1 for the sample's).
+    pub fn std(&self, ddof: u8) -> Delayed<PlFrame> {
+        self.reduce("std", move |c| col(c).std(ddof), true)
+    }
+
+    /// The variance of each numeric column.
+    pub fn var(&self, ddof: u8) -> Delayed<PlFrame> {
+        self.reduce("var", move |c| col(c).var(ddof), true)
+    }
+
+    /// The number of distinct values of each column (null counts as a value, as in polars).
+    pub fn nunique(&self) -> Delayed<PlFrame> {
+        self.reduce("nunique", |c| col(c).n_unique(), false)
+    }
+
+    /// How often each value of `column` occurs: columns `column` and `count`, most frequent first.
+    pub fn value_counts(&self, column: &str) -> Delayed<PlFrame> {
+        let counts = self.groupby([column]).agg([len().alias("count")]);
+        let column = column.to_string();
+        let sorted = move |df: PlFrame| {
+            df.sort(["count", column.as_str()], SortMultipleOptions::default().with_order_descending_multi([true, false]))
+        };
+        call_fallible("value-counts", sorted, (Delayed::<PlFrame>::from_node(counts.partitions()[0].clone()),))
+    }
+
+    fn reduce(&self, name: &'static str, agg: impl Fn(&str) -> Expr, numeric_only: bool) -> Delayed<PlFrame> {
+        let exprs: Vec<Expr> = match &self.inner.schema {
+            Ok(s) => s.iter().filter(|(_, t)| !numeric_only || t.is_primitive_numeric() || t.is_bool()).map(|(n, _)| agg(n)).collect(),
+            Err(_) => Vec::new(),
+        };
+        let out = aggregate(self, name, &[], exprs);
+        Delayed::from_node(out.partitions()[0].clone())
+    }
+}
+
+impl GroupBy {
+    /// Aggregates each group with polars expressions. Sums, counts, means, minima, maxima,
+    /// standard deviations, variances, first and last values are reduced in a tree; other
+    /// aggregations (median, quantiles, n_unique, ...) hash-shuffle the rows by key first.
+    /// The result has one row per group, in no particular order.
+    pub fn agg<E: AsRef<[Expr]>>(&self, aggs: E) -> DataFrame {
+        aggregate(&self.df, "groupby-agg", &self.keys, aggs.as_ref().to_vec())
+    }
+}
+
+/// One decomposed aggregation: expressions for each step, over columns named `__rask_{i}_{k}`.
+struct Parts {
+    partial: Vec<Expr>,
+    combine: Vec<Expr>,
+    finish: Expr,
+}
+
+fn part_name(i: usize, k: usize) -> String {
+    format!("__rask_{i}_{k}")
+}
+
+/// The aggregation inside `e` (under any alias), split into partial/combine/finish steps.
+fn decompose(e: &Expr, i: usize) -> Option<Parts> {
+    let p = |k: usize| part_name(i, k);
+    let c = |k: usize| col(p(k));
+    let agg = match e {
+        Expr::Alias(inner, _) => return decompose(inner, i),
+        Expr::Len => {
+            return Some(Parts { partial: vec![len().alias(p(0))], combine: vec![c(0).sum().alias(p(0))], finish: c(0) });
+        }
+        Expr::Agg(a) => a,
+        _ => return None,
+    };
+    let same = |partial: Expr, combine: Expr| Parts { partial: vec![partial.alias(p(0))], combine: vec![combine.alias(p(0))], finish: c(0) };
+    Some(match agg {
+        AggExpr::Sum(x) => same(x.as_ref().clone().sum(), c(0).sum()),
+        AggExpr::Count { .. } => same(e.clone(), c(0).sum()),
+        AggExpr::Min { input, .. } => same(input.as_ref().clone().min(), c(0).min()),
+        AggExpr::Max { input, .. } => same(input.as_ref().clone().max(), c(0).max()),
+        AggExpr::First(x) => same(x.as_ref().clone().first(), c(0).first()),
+        AggExpr::Last(x) => same(x.as_ref().clone().last(), c(0).last()),
+        AggExpr::Mean(x) => {
+            let x = x.as_ref().clone();
+            Parts {
+                partial: vec![x.clone().cast(DataType::Float64).sum().alias(p(0)), x.count().alias(p(1))],
+                combine: vec![c(0).sum().alias(p(0)), c(1).sum().alias(p(1))],
+                finish: when(c(1).gt(lit(0))).then(c(0) / c(1).cast(DataType::Float64)).otherwise(lit(NULL)),
+            }
+        }
+        AggExpr::Var(x, ddof) | AggExpr::Std(x, ddof) => {
+            let x = x.as_ref().clone().cast(DataType::Float64);
+            // Chan et al.: merge (n, mean, M2) of parts; M2 = sum of squared deviations.
+            let n = || c(0).cast(DataType::Float64);
+            let merged_mean = || (n() * c(1)).sum() / n().sum();
+            let dev = || c(1) - merged_mean();
+            let var = when(c(0).gt(lit(*ddof as u32))).then(c(2) / (n() - lit(*ddof as f64))).otherwise(lit(NULL));
+            let finish = if matches!(agg, AggExpr::Std(..)) { var.sqrt() } else { var };
+            Parts {
+                partial: vec![x.clone().count().alias(p(0)), x.clone().mean().alias(p(1)), (x.clone().var(0) * x.count().cast(DataType::Float64)).alias(p(2))],
+                combine: vec![c(0).sum().alias(p(0)), merged_mean().alias(p(1)), (c(2).sum() + (n() * dev() * dev()).sum()).alias(p(2))],
+                finish,
+            }
+        }
+        _ => return None,
+    })
+}
+
+/// `select` without keys, `group_by(keys).agg` with them.
+fn apply(lf: LazyFrame, keys: &[String], exprs: Vec<Expr>) -> LazyFrame {
+    if keys.is_empty() { lf.select(exprs) } else { lf.group_by(keys.iter().map(|k| col(k.as_str())).collect::<Vec<_>>()).agg(exprs) }
+}
+
+/// The aggregation of `df` by `keys` (none: the whole frame) as a new DataFrame.
+fn aggregate(df: &DataFrame, name: &'static str, keys: &[String], aggs: Vec<Expr>) -> DataFrame {
+    let keys: Arc<[String]> = keys.into();
+    let schema = df.inner.schema.clone().and_then(|s| {
+        apply(empty(&s), &keys, aggs.clone()).collect_schema().map_err(|e| format!("{name}: {e}"))
+    });
+    let Ok(out_schema) = schema.clone() else {
+        return DataFrame::from_sources(name, Vec::new(), schema);
+    };
+    let parts: Option<Vec<Parts>> = aggs.iter().enumerate().map(|(i, e)| decompose(e, i)).collect();
+    let sources = match parts {
+        Some(parts) => vec![Source::Task(tree(df, name, keys, parts, out_schema.clone()))],
+        None if keys.is_empty() => vec![Source::Task(gather(df, name, aggs))],
+        None => shuffle(df, name, keys, aggs),
+    };
+    DataFrame::from_sources(name, sources, schema)
+}
+
+/// Casts `df`'s columns to `schema` (names in order).
+fn conform(lf: LazyFrame, schema: &Schema) -> PolarsResult<PlFrame> {
+    lf.select(schema.iter().map(|(n, t)| col(n.clone()).cast(t.clone())).collect::<Vec<_>>()).collect()
+}
+
+/// Tree reduction: partial per partition, combine by groups of 8, finish once.
+fn tree(df: &DataFrame, name: &'static str, keys: Arc<[String]>, parts: Vec<Parts>, out: SchemaRef) -> Arc<Node> {
+    let partial: Arc<[Expr]> = parts.iter().flat_map(|p| p.partial.clone()).collect();
+    let combine: Arc<[Expr]> = parts.iter().flat_map(|p| p.combine.clone()).collect();
+    let names: Vec<PlSmallStr> = out.iter_names().skip(keys.len()).cloned().collect();
+    let finish: Vec<Expr> = keys.iter().map(|k| col(k.as_str())).chain(parts.iter().zip(names).map(|(p, n)| p.finish.clone().alias(n))).collect();
+
+    let (k1, k2) = (keys.clone(), keys.clone());
+    let first = move |part: PlFrame| apply(part.lazy(), &k1, partial.to_vec()).collect();
+    let merge = move |items: Vec<PlFrame>| {
+        let schema = items.first().map(|d| d.schema().clone()).unwrap_or_default();
+        apply(concat_frames(items, &schema)?.lazy(), &k2, combine.to_vec()).collect()
+    };
+    let merge = Arc::new(merge);
+    let mut inputs = df.to_delayed();
+    if inputs.is_empty() {
+        // No partitions: reduce one empty frame, so the answer has polars' shape.
+        inputs.push(Delayed::value(PlFrame::empty_with_schema(&df.inner.schema.clone().unwrap_or_default())));
+    }
+    let mut level: Vec<Delayed<PlFrame>> =
+        inputs.into_iter().map(|p| call_fallible("agg-partial", first.clone(), (p,))).collect();
+    loop {
+        let m = merge.clone();
+        level = level
+            .chunks(SPLIT_EVERY)
+            .map(|g| {
+                let m = m.clone();
+                call_fallible("agg-combine", move |v: Vec<PlFrame>| m(v), (g,))
+            })
+            .collect();
+        if level.len() == 1 {
+            break;
+        }
+    }
+    let done = call_fallible(name, move |merged: PlFrame| conform(merged.lazy().select(finish.clone()), &out), (level.remove(0),));
+    done.node().clone()
+}
+
+/// Without keys, an aggregation that does not decompose runs once on all rows.
+fn gather(df: &DataFrame, name: &'static str, aggs: Vec<Expr>) -> Arc<Node> {
+    let schema = df.inner.schema.clone().unwrap_or_default();
+    let parts: Vec<Delayed<PlFrame>> = df.to_delayed();
+    let run = move |all: Vec<PlFrame>| concat_frames(all, &schema)?.lazy().select(aggs.clone()).collect();
+    call_fallible(name, run, (parts,)).node().clone()
+}
+
+/// Hash-shuffles rows by key into as many buckets as partitions, then aggregates each.
+fn shuffle(df: &DataFrame, name: &'static str, keys: Arc<[String]>, aggs: Vec<Expr>) -> Vec<Source> {
+    let buckets = df.npartitions().max(1);
+    let schema = df.inner.schema.clone().unwrap_or_default();
+    let k = keys.clone();
+    let split = move |part: PlFrame| -> PolarsResult<Vec<PlFrame>> {
+        let hash = as_struct(k.iter().map(|c| col(c.as_str())).collect()).hash(0, 0, 0, 0) % lit(buckets as u64);
+        let tagged = part.lazy().with_column(hash.alias("__rask_bucket")).collect()?;
+        let mut out = vec![PlFrame::empty_with_schema(&tagged.schema()); buckets];
+        for piece in tagged.partition_by(["__rask_bucket"], true)? {
+            let b = piece.column("__rask_bucket")?.u64()?.get(0).unwrap_or(0) as usize;
+            out[b % buckets] = piece;
+        }
+        out.into_iter().map(|d| d.drop("__rask_bucket")).collect()
+    };
+    let splits: Vec<Delayed<Vec<PlFrame>>> =
+        df.to_delayed().into_iter().map(|p| call_fallible("shuffle-split", split.clone(), (p,))).collect();
+    (0..buckets)
+        .map(|b| {
+            let (keys, aggs, schema) = (keys.clone(), aggs.clone(), schema.clone());
+            let run = move |all: Vec<Vec<PlFrame>>| {
+                let mine: Vec<PlFrame> = all.into_iter().filter_map(|mut v| (b < v.len()).then(|| v.swap_remove(b))).collect();
+                apply(concat_frames(mine, &schema)?.lazy(), &keys, aggs.clone()).collect()
+            };
+            Source::Task(call_fallible(name, run, (&splits,)).node().clone())
+        })
+        .collect()
+}

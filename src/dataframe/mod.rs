@@ -1,0 +1,382 @@
+//! Lazy partitioned DataFrames on polars (`dd` in the prelude), Dask DataFrame's experience.
+//!
+//! A [`DataFrame`] is a list of partition [`Source`]s (files, blocks of files, in-memory
+//! frames or tasks) plus the row-wise operations applied to every partition. Row-wise
+//! operations are kept as data ([`RowOp`]) and fused into one polars lazy plan per
+//! partition, so polars pushes filters and projections into its readers; each partition is
+//! one task. Reductions and group-bys build tree reductions over the partition tasks
+//! (`agg.rs`); aggregations that do not decompose hash-shuffle rows by key first.
+//!
+//! Expressions are polars' own ([`col`](polars::prelude::col), [`lit`](polars::prelude::lit)).
+
+mod agg;
+mod read;
+mod source;
+
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+
+use polars::prelude::{DataFrame as PlFrame, *};
+
+pub use agg::GroupBy;
+pub use read::{CsvOptions, from_delayed, from_polars, read_csv, read_parquet};
+use source::Source;
+
+use crate::collection::{Collection, Outputs, Results};
+use crate::delayed::Delayed;
+use crate::error::{Error, Result, TaskError};
+use crate::key::Key;
+use crate::node::{Node, Op};
+use crate::scheduler::RunOptions;
+use crate::value::{Value, take, value};
+use crate::visualize::{Rendered, Visualize};
+
+/// A row-wise operation, applied to each partition on its own.
+#[derive(Clone)]
+enum RowOp {
+    Select(Vec<Expr>),
+    WithColumns(Vec<Expr>),
+    Filter(Expr),
+    Rename(Vec<String>, Vec<String>),
+    Drop(Vec<String>),
+}
+
+impl RowOp {
+    fn apply(&self, lf: LazyFrame) -> LazyFrame {
+        match self {
+            RowOp::Select(e) => lf.select(e.clone()),
+            RowOp::WithColumns(e) => lf.with_columns(e.clone()),
+            RowOp::Filter(e) => lf.filter(e.clone()),
+            RowOp::Rename(from, to) => lf.rename(from, to, true),
+            RowOp::Drop(names) => lf.drop(Selector::ByName { names: names.iter().map(|s| s.as_str().into()).collect(), strict: true }),
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            RowOp::Select(_) => "select",
+            RowOp::WithColumns(_) => "with-columns",
+            RowOp::Filter(_) => "filter",
+            RowOp::Rename(..) => "rename",
+            RowOp::Drop(_) => "drop",
+        }
+    }
+}
+
+/// A lazy, partitioned DataFrame: each partition is a polars frame made by one task.
+///
+/// ```
+/// use rask::prelude::*;
+/// use polars::prelude::*;
+///
+/// let pl = df!("category" => ["a", "b", "a", "c"], "score" => [1.0, 2.0, 3.0, 4.0])?;
+/// let df = dd::from_polars(pl, 2);
+/// let mean = df.filter(col("score").gt_eq(lit(2.0))).groupby(["category"]).agg([col("score").mean()]);
+/// let out = mean.compute()?.sort(["category"], Default::default())?;
+/// assert_eq!(out.column("score")?.f64()?.to_vec(), [Some(3.0), Some(2.0), Some(4.0)]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+#[must_use]
+pub struct DataFrame {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// The layer name: the last operation plus a token, e.g. `filter-3f2a`.
+    name: Arc<str>,
+    sources: Arc<[Source]>,
+    /// The schema of the sources, before `ops`.
+    base: SchemaRef,
+    ops: Vec<RowOp>,
+    /// The schema after `ops`, or why the operations are invalid (raised at compute).
+    schema: std::result::Result<SchemaRef, String>,
+    nodes: OnceLock<Vec<Arc<Node>>>,
+}
+
+/// A polars frame with no rows and this schema: what plans are checked against.
+fn empty(schema: &Schema) -> LazyFrame {
+    PlFrame::empty_with_schema(schema).lazy()
+}
+
+impl DataFrame {
+    pub(crate) fn from_sources(kind: &'static str, sources: Vec<Source>, schema: std::result::Result<SchemaRef, String>) -> Self {
+        let base = schema.clone().unwrap_or_default();
+        DataFrame {
+            inner: Arc::new(Inner {
+                name: Key::unique(kind).to_string().into(),
+                sources: sources.into(),
+                base,
+                ops: Vec::new(),
+                schema,
+                nodes: OnceLock::new(),
+            }),
+        }
+    }
+
+    fn with_op(&self, op: RowOp) -> Self {
+        let name = op.name();
+        let schema = self.inner.schema.clone().and_then(|s| {
+            op.apply(empty(&s)).collect_schema().map_err(|e| format!("{name}: {e}"))
+        });
+        let mut ops = self.inner.ops.clone();
+        ops.push(op);
+        DataFrame {
+            inner: Arc::new(Inner {
+                name: Key::unique(name).to_string().into(),
+                sources: self.inner.sources.clone(),
+                base: self.inner.base.clone(),
+                ops,
+                schema,
+                nodes: OnceLock::new(),
+            }),
+        }
+    }
+
+    /// How many partitions.
+    pub fn npartitions(&self) -> usize {
+        self.inner.sources.len()
+    }
+
+    /// The columns and their types, or the error an earlier operation made (an unknown
+    /// column, a type mismatch), naming the operation.
+    pub fn schema(&self) -> Result<SchemaRef> {
+        self.inner.schema.clone().map_err(Error::Invalid)
+    }
+
+    /// The column names.
+    pub fn columns(&self) -> Vec<String> {
+        self.inner.schema.as_ref().map(|s| s.iter_names().map(|n| n.to_string()).collect()).unwrap_or_default()
+    }
+
+    /// Keeps or computes these columns (polars' `select`).
+    pub fn select<E: AsRef<[Expr]>>(&self, exprs: E) -> DataFrame {
+        self.with_op(RowOp::Select(exprs.as_ref().to_vec()))
+    }
+
+    /// Adds or replaces columns.
+    pub fn with_columns<E: AsRef<[Expr]>>(&self, exprs: E) -> DataFrame {
+        self.with_op(RowOp::WithColumns(exprs.as_ref().to_vec()))
+    }
+
+    /// Keeps the rows where `predicate` is true.
+    pub fn filter(&self, predicate: Expr) -> DataFrame {
+        self.with_op(RowOp::Filter(predicate))
+    }
+
+    /// Renames columns: `rename(["a"], ["x"])`.
+    pub fn rename<I, J, S, T>(&self, existing: I, new: J) -> DataFrame
+    where
+        I: IntoIterator<Item = S>,
+        J: IntoIterator<Item = T>,
+        S: AsRef<str>,
+        T: AsRef<str>,
+    {
+        let from = existing.into_iter().map(|s| s.as_ref().to_string()).collect();
+        let to = new.into_iter().map(|s| s.as_ref().to_string()).collect();
+        self.with_op(RowOp::Rename(from, to))
+    }
+
+    /// Removes columns.
+    pub fn drop<I: IntoIterator<Item = S>, S: AsRef<str>>(&self, columns: I) -> DataFrame {
+        self.with_op(RowOp::Drop(columns.into_iter().map(|s| s.as_ref().to_string()).collect()))
+    }
+
+    /// Applies `f` to each partition (a polars frame). The output schema is found by calling
+    /// `f` on an empty frame, so `f` must accept one.
+    pub fn map_partitions<F>(&self, f: F) -> DataFrame
+    where
+        F: Fn(PlFrame) -> PolarsResult<PlFrame> + Send + Sync + 'static,
+    {
+        let f = Arc::new(f);
+        let schema = self.inner.schema.clone().and_then(|s| {
+            let probe = PlFrame::empty_with_schema(&s);
+            f(probe).map(|d| d.schema().clone()).map_err(|e| format!("map_partitions (called on an empty frame to find its schema): {e}"))
+        });
+        let sources = self
+            .partitions()
+            .into_iter()
+            .map(|p| {
+                let f = f.clone();
+                let d = crate::delayed::call_fallible("map-partitions", move |df: PlFrame| f(df), (Delayed::<PlFrame>::from_node(p),));
+                Source::Task(d.node().clone())
+            })
+            .collect();
+        DataFrame::from_sources("map-partitions", sources, schema)
+    }
+
+    /// The tasks that make the partitions (one per partition, row-wise operations fused).
+    pub(crate) fn partitions(&self) -> Vec<Arc<Node>> {
+        self.inner
+            .nodes
+            .get_or_init(|| {
+                self.inner
+                    .sources
+                    .iter()
+                    .enumerate()
+                    .map(|(i, src)| {
+                        let (source, ops) = (src.clone(), self.inner.ops.clone());
+                        let run = move |inputs: Vec<Value>| -> std::result::Result<Value, TaskError> {
+                            let lf = source.lazy(inputs.into_iter().next()).map_err(|e| TaskError::Failed(e.into()))?;
+                            let lf = ops.iter().fold(lf, |lf, op| op.apply(lf));
+                            lf.collect().map(value).map_err(|e| TaskError::Failed(Box::new(e)))
+                        };
+                        Node::new(Key::part(self.inner.name.clone(), i as u64), Op::Call(Box::new(run)), src.dep().into_iter().collect())
+                    })
+                    .collect()
+            })
+            .clone()
+    }
+
+    /// The partitions as delayed polars frames.
+    pub fn to_delayed(&self) -> Vec<Delayed<PlFrame>> {
+        self.partitions().into_iter().map(Delayed::from_node).collect()
+    }
+
+    /// Computes the whole frame into one polars frame (partitions in order).
+    pub fn compute(&self) -> Result<PlFrame> {
+        self.compute_with(RunOptions::default())
+    }
+
+    /// Like [`compute`](Self::compute), with a scheduler or options.
+    pub fn compute_with(&self, options: impl Into<RunOptions>) -> Result<PlFrame> {
+        self.schema()?;
+        crate::compute_with(self, options)
+    }
+
+    /// Computes the partitions now and returns a DataFrame that holds them in memory.
+    pub fn persist(&self) -> Result<DataFrame> {
+        let schema = self.schema()?;
+        let parts = crate::compute(self.to_delayed())?;
+        Ok(DataFrame::from_sources("persist", parts.into_iter().map(Source::Frame).collect(), Ok(schema)))
+    }
+
+    /// The first `n` rows, computed now from the first partitions only.
+    pub fn head(&self, n: usize) -> Result<PlFrame> {
+        self.edge(n, false)
+    }
+
+    /// The last `n` rows, computed now from the last partitions only.
+    pub fn tail(&self, n: usize) -> Result<PlFrame> {
+        self.edge(n, true)
+    }
+
+    fn edge(&self, n: usize, from_end: bool) -> Result<PlFrame> {
+        let schema = self.schema()?;
+        let mut parts: Vec<PlFrame> = Vec::new();
+        let mut have = 0;
+        let mut order: Vec<usize> = (0..self.npartitions()).collect();
+        if from_end {
+            order.reverse();
+        }
+        for i in order {
+            if have >= n {
+                break;
+            }
+            let want = (n - have) as IdxSize;
+            let part = Delayed::<PlFrame>::from_node(self.partitions()[i].clone());
+            let df = part.compute()?;
+            let df = if from_end { df.tail(Some(want as usize)) } else { df.head(Some(want as usize)) };
+            have += df.height();
+            parts.push(df);
+        }
+        if from_end {
+            parts.reverse();
+        }
+        concat_frames(parts, &schema).map_err(|e| Error::Polars { context: "head/tail".into(), source: e })
+    }
+
+    /// The plan: partitions, where each comes from, and the polars plan run on each.
+    pub fn explain(&self) -> Result<String> {
+        let schema = self.schema()?;
+        let mut out = format!("DataFrame '{}': {} partitions\n", self.inner.name, self.npartitions());
+        for (i, s) in self.inner.sources.iter().enumerate().take(8) {
+            out.push_str(&format!("  partition {i}: {}\n", s.describe()));
+        }
+        if self.npartitions() > 8 {
+            out.push_str(&format!("  ... {} more\n", self.npartitions() - 8));
+        }
+        let lf = self.inner.ops.iter().fold(empty(&self.inner.base), |lf, op| op.apply(lf));
+        let plan = lf.explain(true).map_err(|e| Error::Polars { context: "explain".into(), source: e })?;
+        out.push_str("plan of each partition (over its source):\n");
+        for line in plan.lines() {
+            out.push_str("  ");
+            out.push_str(line);
+            out.push('\n');
+        }
+        out.push_str(&format!("columns: {}\n", describe_schema(&schema)));
+        Ok(out)
+    }
+
+    /// Draws the partition graph (collapsed by layer when large).
+    pub fn visualize(&self) -> Result<Rendered> {
+        crate::visualize(self)
+    }
+
+    /// Draws the partition graph with options.
+    pub fn visualize_with(&self, options: &Visualize) -> Result<Rendered> {
+        crate::visualize_with(self, options)
+    }
+
+    /// A short HTML description (partitions, columns and types; no data).
+    pub fn to_html(&self) -> String {
+        let mut html = format!("<div><strong>rask DataFrame</strong> · {} partitions<table>", self.npartitions());
+        html.push_str("<tr><th>column</th><th>dtype</th></tr>");
+        match &self.inner.schema {
+            Ok(s) => {
+                for (name, dtype) in s.iter() {
+                    html.push_str(&format!("<tr><td>{}</td><td>{dtype}</td></tr>", escape(name)));
+                }
+            }
+            Err(e) => html.push_str(&format!("<tr><td colspan=\"2\">invalid: {}</td></tr>", escape(e))),
+        }
+        html.push_str("</table></div>");
+        html
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+fn describe_schema(schema: &Schema) -> String {
+    schema.iter().map(|(n, t)| format!("{n}: {t}")).collect::<Vec<_>>().join(", ")
+}
+
+/// Stacks frames vertically (an empty frame of `schema` when there are none).
+pub(crate) fn concat_frames(parts: Vec<PlFrame>, schema: &Schema) -> PolarsResult<PlFrame> {
+    if parts.is_empty() {
+        return Ok(PlFrame::empty_with_schema(schema));
+    }
+    let lfs: Vec<LazyFrame> = parts.into_iter().map(IntoLazy::lazy).collect();
+    concat(lfs, UnionArgs { rechunk: false, ..Default::default() })?.collect()
+}
+
+impl fmt::Display for DataFrame {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.inner.schema {
+            Ok(s) => write!(f, "DataFrame: {} partitions, columns {}", self.npartitions(), describe_schema(s)),
+            Err(e) => write!(f, "DataFrame: {} partitions, invalid: {e}", self.npartitions()),
+        }
+    }
+}
+
+impl fmt::Debug for DataFrame {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl Collection for DataFrame {
+    type Output = PlFrame;
+
+    fn add_outputs(&self, outputs: &mut Outputs) {
+        self.partitions().into_iter().for_each(|n| outputs.push(n));
+    }
+
+    fn finish(&self, results: &mut Results) -> Result<PlFrame> {
+        let schema = self.schema()?;
+        let parts = (0..self.npartitions()).map(|_| results.next().and_then(take::<PlFrame>)).collect::<Result<Vec<_>>>()?;
+        concat_frames(parts, &schema).map_err(|e| Error::Polars { context: format!("{}: concat", self.inner.name), source: e })
+    }
+}

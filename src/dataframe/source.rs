@@ -1,0 +1,124 @@
+//! Where a partition's rows come from: a CSV file (or a byte block of a large one), a parquet
+//! file's row groups, an in-memory polars frame, or the result of another task.
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use polars::prelude::*;
+
+use super::read::CsvOptions;
+use crate::node::Node;
+use crate::value::{Value, take};
+
+/// The origin of one partition.
+#[derive(Clone)]
+pub(crate) enum Source {
+    /// A whole CSV file, or the lines that start in bytes `block.0..block.1` of it.
+    Csv { path: PathBuf, options: Arc<CsvOptions>, schema: SchemaRef, block: Option<(u64, u64)> },
+    /// Rows `offset..offset + len` (whole row groups) of a parquet file.
+    Parquet { path: PathBuf, offset: usize, len: usize },
+    /// A polars frame held in memory.
+    Frame(polars::prelude::DataFrame),
+    /// The polars frame another task produces.
+    Task(Arc<Node>),
+}
+
+impl Source {
+    /// The task this partition reads, if any.
+    pub(crate) fn dep(&self) -> Option<Arc<Node>> {
+        match self {
+            Source::Task(n) => Some(n.clone()),
+            _ => None,
+        }
+    }
+
+    /// The rows as a lazy frame; `input` is the result of [`dep`](Self::dep).
+    pub(crate) fn lazy(&self, input: Option<Value>) -> Result<LazyFrame, String> {
+        match self {
+            Source::Csv { path, options, schema, block: None } => LazyCsvReader::new(PlRefPath::new(path_str(path)?))
+                .with_has_header(options.has_header)
+                .with_separator(options.separator)
+                .with_schema(Some(schema.clone()))
+                .finish()
+                .map_err(|e| format!("{}: {e}", path.display())),
+            Source::Csv { path, options, schema, block: Some((start, end)) } => {
+                read_block(path, options, schema, *start, *end).map(IntoLazy::lazy)
+            }
+            Source::Parquet { path, offset, len } => {
+                LazyFrame::scan_parquet(PlRefPath::new(path_str(path)?), ScanArgsParquet::default())
+                    .map(|lf| lf.slice(*offset as i64, *len as IdxSize))
+                    .map_err(|e| format!("{}: {e}", path.display()))
+            }
+            Source::Frame(df) => Ok(df.clone().lazy()),
+            Source::Task(_) => {
+                let v = input.ok_or("the partition's input is missing")?;
+                take::<polars::prelude::DataFrame>(v).map(IntoLazy::lazy).map_err(|e| e.to_string())
+            }
+        }
+    }
+
+    /// One line for `explain()`.
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            Source::Csv { path, block: None, .. } => format!("csv {}", path.display()),
+            Source::Csv { path, block: Some((s, e)), .. } => format!("csv {} bytes {s}..{e}", path.display()),
+            Source::Parquet { path, offset, len } => format!("parquet {} rows {offset}..{}", path.display(), offset + len),
+            Source::Frame(df) => format!("in-memory frame of {} rows", df.height()),
+            Source::Task(n) => format!("task {}", n.key),
+        }
+    }
+}
+
+fn path_str(path: &Path) -> Result<&str, String> {
+    path.to_str().ok_or_else(|| format!("{}: the path is not valid UTF-8", path.display()))
+}
+
+/// Reads the lines that start in bytes `start..end` of a CSV file and parses them.
+///
+/// A line belongs to the block its first byte is in, so blocks split a file exactly once
+/// (fields with quoted newlines are not supported across block boundaries, as in Dask).
+fn read_block(path: &Path, options: &CsvOptions, schema: &SchemaRef, start: u64, end: u64) -> Result<polars::prelude::DataFrame, String> {
+    let fail = |e: std::io::Error| format!("{}: {e}", path.display());
+    let mut file = File::open(path).map_err(fail)?;
+    // Begin at the first line that starts at or after `start`.
+    let begin = if start == 0 { 0 } else { next_line_start(&mut file, start - 1).map_err(fail)? };
+    // End after the line that holds byte `end - 1`.
+    let stop = next_line_start(&mut file, end - 1).map_err(fail)?;
+    let mut bytes = Vec::with_capacity(stop.saturating_sub(begin) as usize);
+    file.seek(SeekFrom::Start(begin)).map_err(fail)?;
+    file.take(stop.saturating_sub(begin)).read_to_end(&mut bytes).map_err(fail)?;
+    let body = if start == 0 && options.has_header {
+        match bytes.iter().position(|&b| b == b'\n') {
+            Some(i) => bytes.split_off(i + 1),
+            None => Vec::new(),
+        }
+    } else {
+        bytes
+    };
+    CsvReadOptions::default()
+        .with_has_header(false)
+        .with_schema(Some(schema.clone()))
+        .map_parse_options(|p| p.with_separator(options.separator))
+        .into_reader_with_file_handle(std::io::Cursor::new(body))
+        .finish()
+        .map_err(|e| format!("{} (bytes {begin}..{stop}): {e}", path.display()))
+}
+
+/// The offset just after the first `\n` at or after `pos` (the file's length if none).
+fn next_line_start(file: &mut File, pos: u64) -> std::io::Result<u64> {
+    file.seek(SeekFrom::Start(pos))?;
+    let mut buf = [0u8; 64 * 1024];
+    let mut at = pos;
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            return Ok(at);
+        }
+        if let Some(i) = buf[..n].iter().position(|&b| b == b'\n') {
+            return Ok(at + i as u64 + 1);
+        }
+        at += n as u64;
+    }
+}
