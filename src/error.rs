@@ -76,7 +76,7 @@ pub enum Error {
         why: String,
     },
     /// polars refused an operation or failed to read data.
-    #[error("{context}: {source}")]
+    #[error("{context}: {}", crate::dataframe::first_line(&.source.to_string()))]
     Polars {
         /// The file or operation at fault.
         context: String,

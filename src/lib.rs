@@ -55,7 +55,7 @@ pub use collection::{Collection, compute, compute_with, visualize, visualize_wit
 pub use delayed::{Delayed, IntoArg};
 pub use error::{BoxError, Error, Result, TaskError};
 pub use key::Key;
-pub use raw::{Graph, IntoRawArg, Lit, Task, get, lit};
+pub use raw::{Graph, IntoRawArg, Lit, Task, get, literal};
 pub use scheduler::{CancelToken, RunOptions, Scheduler, cancel_all, set_default_scheduler, with_scheduler};
 pub use value::Data;
 pub use visualize::{Collapse, Color, Format, RankDir, Rendered, Renderer, Visualize};
@@ -65,12 +65,12 @@ pub use polars;
 
 /// What a session needs in scope: `use rask::prelude::*;`.
 pub mod prelude {
+    pub use crate::dataframe as dd;
     pub use crate::diagnostics::{Profiler, ProgressBar};
     pub use crate::events::{Event, Listener};
     pub use crate::{
-        CancelToken, Collection, Data, Delayed, Graph, RunOptions, Scheduler, Task, Visualize, graph, lit,
+        CancelToken, Collection, Data, Delayed, Graph, RunOptions, Scheduler, Task, Visualize, graph, literal,
     };
-    pub use crate::dataframe as dd;
     pub use polars::prelude::{Expr, IntoLazy, col, len, lit};
     /// The `#[delayed]` attribute (the `delayed!` macro lives at the crate root; see the crate docs).
     pub use rask_macros::delayed;

@@ -44,7 +44,7 @@ pub enum RawArg {
 
 /// What may be an argument of a raw task: strings (keys or literals), numbers, booleans,
 /// arrays and `Vec`s of these (lists, gathered into a `Vec` as Dask does), and any value
-/// wrapped in [`lit`].
+/// wrapped in [`literal`].
 pub trait IntoRawArg {
     #[doc(hidden)]
     fn into_raw_arg(self) -> RawArg;
@@ -77,22 +77,22 @@ impl<T: IntoRawArg> IntoRawArg for Vec<T> {
 /// A literal argument of any type, never read as a key.
 ///
 /// ```
-/// use rask::{graph, lit};
+/// use rask::{graph, literal};
 /// fn len(v: Vec<String>) -> usize { v.len() }
 /// fn first(s: String) -> String { s }
 /// let g = graph! {
-///     "n" => len(lit(vec![String::from("a"), String::from("b")])),
-///     "s" => first(lit(String::from("n"))),   // the text "n", not the key
+///     "n" => len(literal(vec![String::from("a"), String::from("b")])),
+///     "s" => first(literal(String::from("n"))),   // the text "n", not the key
 /// };
 /// assert_eq!(rask::get::<usize>(&g, "n")?, 2);
 /// assert_eq!(rask::get::<String>(&g, "s")?, "n");
 /// # Ok::<(), rask::Error>(())
 /// ```
-pub fn lit<T: Data>(x: T) -> Lit<T> {
+pub fn literal<T: Data>(x: T) -> Lit<T> {
     Lit(x)
 }
 
-/// A literal argument; see [`lit`].
+/// A literal argument; see [`literal`].
 pub struct Lit<T>(T);
 
 impl<T: Data> IntoRawArg for Lit<T> {
@@ -371,7 +371,7 @@ impl Graph {
                         deps.push(node);
                     }
                     let elem = elem.ok_or_else(|| {
-                        mismatch("an empty list (its item type is unknown; pass lit(Vec::<T>::new()))".into())
+                        mismatch("an empty list (its item type is unknown; pass literal(Vec::<T>::new()))".into())
                     })?;
                     if elem.vec_id != param.id {
                         return Err(mismatch(elem.vec_name()));
@@ -429,7 +429,7 @@ impl Graph {
                 key: key.into(),
                 what: "a list argument".into(),
                 expected: "keys or values".into(),
-                found: "a nested list (wrap it in lit(...))".into(),
+                found: "a nested list (wrap it in literal(...))".into(),
             }),
         }
     }

@@ -78,14 +78,21 @@ impl DataFrame {
         let counts = self.groupby([column]).agg([len().alias("count")]);
         let column = column.to_string();
         let sorted = move |df: PlFrame| {
-            df.sort(["count", column.as_str()], SortMultipleOptions::default().with_order_descending_multi([true, false]))
+            df.sort(
+                ["count", column.as_str()],
+                SortMultipleOptions::default().with_order_descending_multi([true, false]),
+            )
         };
         call_fallible("value-counts", sorted, (Delayed::<PlFrame>::from_node(counts.partitions()[0].clone()),))
     }
 
     fn reduce(&self, name: &'static str, agg: impl Fn(&str) -> Expr, numeric_only: bool) -> Delayed<PlFrame> {
         let exprs: Vec<Expr> = match &self.inner.schema {
-            Ok(s) => s.iter().filter(|(_, t)| !numeric_only || t.is_primitive_numeric() || t.is_bool()).map(|(n, _)| agg(n)).collect(),
+            Ok(s) => s
+                .iter()
+                .filter(|(_, t)| !numeric_only || t.is_primitive_numeric() || t.is_bool())
+                .map(|(n, _)| agg(n))
+                .collect(),
             Err(_) => Vec::new(),
         };
         let out = aggregate(self, name, &[], exprs);
@@ -121,12 +128,20 @@ fn decompose(e: &Expr, i: usize) -> Option<Parts> {
     let agg = match e {
         Expr::Alias(inner, _) => return decompose(inner, i),
         Expr::Len => {
-            return Some(Parts { partial: vec![len().alias(p(0))], combine: vec![c(0).sum().alias(p(0))], finish: c(0) });
+            return Some(Parts {
+                partial: vec![len().alias(p(0))],
+                combine: vec![c(0).sum().alias(p(0))],
+                finish: c(0),
+            });
         }
         Expr::Agg(a) => a,
         _ => return None,
     };
-    let same = |partial: Expr, combine: Expr| Parts { partial: vec![partial.alias(p(0))], combine: vec![combine.alias(p(0))], finish: c(0) };
+    let same = |partial: Expr, combine: Expr| Parts {
+        partial: vec![partial.alias(p(0))],
+        combine: vec![combine.alias(p(0))],
+        finish: c(0),
+    };
     Some(match agg {
         AggExpr::Sum(x) => same(x.as_ref().clone().sum(), c(0).sum()),
         AggExpr::Count { .. } => same(e.clone(), c(0).sum()),
@@ -151,8 +166,16 @@ fn decompose(e: &Expr, i: usize) -> Option<Parts> {
             let var = when(c(0).gt(lit(*ddof as u32))).then(c(2) / (n() - lit(*ddof as f64))).otherwise(lit(NULL));
             let finish = if matches!(agg, AggExpr::Std(..)) { var.sqrt() } else { var };
             Parts {
-                partial: vec![x.clone().count().alias(p(0)), x.clone().mean().alias(p(1)), (x.clone().var(0) * x.count().cast(DataType::Float64)).alias(p(2))],
-                combine: vec![c(0).sum().alias(p(0)), merged_mean().alias(p(1)), (c(2).sum() + (n() * dev() * dev()).sum()).alias(p(2))],
+                partial: vec![
+                    x.clone().count().alias(p(0)),
+                    x.clone().mean().alias(p(1)),
+                    (x.clone().var(0) * x.count().cast(DataType::Float64)).alias(p(2)),
+                ],
+                combine: vec![
+                    c(0).sum().alias(p(0)),
+                    merged_mean().alias(p(1)),
+                    (c(2).sum() + (n() * dev() * dev()).sum()).alias(p(2)),
+                ],
                 finish,
             }
         }
@@ -162,14 +185,20 @@ fn decompose(e: &Expr, i: usize) -> Option<Parts> {
 
 /// `select` without keys, `group_by(keys).agg` with them.
 fn apply(lf: LazyFrame, keys: &[String], exprs: Vec<Expr>) -> LazyFrame {
-    if keys.is_empty() { lf.select(exprs) } else { lf.group_by(keys.iter().map(|k| col(k.as_str())).collect::<Vec<_>>()).agg(exprs) }
+    if keys.is_empty() {
+        lf.select(exprs)
+    } else {
+        lf.group_by(keys.iter().map(|k| col(k.as_str())).collect::<Vec<_>>()).agg(exprs)
+    }
 }
 
 /// The aggregation of `df` by `keys` (none: the whole frame) as a new DataFrame.
 fn aggregate(df: &DataFrame, name: &'static str, keys: &[String], aggs: Vec<Expr>) -> DataFrame {
     let keys: Arc<[String]> = keys.into();
     let schema = df.inner.schema.clone().and_then(|s| {
-        apply(empty(&s), &keys, aggs.clone()).collect_schema().map_err(|e| format!("{name}: {e}"))
+        apply(empty(&s), &keys, aggs.clone())
+            .collect_schema()
+            .map_err(|e| format!("{name}: {}", super::source::first_line(&e.to_string())))
     });
     let Ok(out_schema) = schema.clone() else {
         return DataFrame::from_sources(name, Vec::new(), schema);
@@ -193,7 +222,11 @@ fn tree(df: &DataFrame, name: &'static str, keys: Arc<[String]>, parts: Vec<Part
     let partial: Arc<[Expr]> = parts.iter().flat_map(|p| p.partial.clone()).collect();
     let combine: Arc<[Expr]> = parts.iter().flat_map(|p| p.combine.clone()).collect();
     let names: Vec<PlSmallStr> = out.iter_names().skip(keys.len()).cloned().collect();
-    let finish: Vec<Expr> = keys.iter().map(|k| col(k.as_str())).chain(parts.iter().zip(names).map(|(p, n)| p.finish.clone().alias(n))).collect();
+    let finish: Vec<Expr> = keys
+        .iter()
+        .map(|k| col(k.as_str()))
+        .chain(parts.iter().zip(names).map(|(p, n)| p.finish.clone().alias(n)))
+        .collect();
 
     let (k1, k2) = (keys.clone(), keys.clone());
     let first = move |part: PlFrame| apply(part.lazy(), &k1, partial.to_vec()).collect();
@@ -222,7 +255,11 @@ fn tree(df: &DataFrame, name: &'static str, keys: Arc<[String]>, parts: Vec<Part
             break;
         }
     }
-    let done = call_fallible(name, move |merged: PlFrame| conform(merged.lazy().select(finish.clone()), &out), (level.remove(0),));
+    let done = call_fallible(
+        name,
+        move |merged: PlFrame| conform(merged.lazy().select(finish.clone()), &out),
+        (level.remove(0),),
+    );
     done.node().clone()
 }
 
@@ -255,7 +292,8 @@ fn shuffle(df: &DataFrame, name: &'static str, keys: Arc<[String]>, aggs: Vec<Ex
         .map(|b| {
             let (keys, aggs, schema) = (keys.clone(), aggs.clone(), schema.clone());
             let run = move |all: Vec<Vec<PlFrame>>| {
-                let mine: Vec<PlFrame> = all.into_iter().filter_map(|mut v| (b < v.len()).then(|| v.swap_remove(b))).collect();
+                let mine: Vec<PlFrame> =
+                    all.into_iter().filter_map(|mut v| (b < v.len()).then(|| v.swap_remove(b))).collect();
                 apply(concat_frames(mine, &schema)?.lazy(), &keys, aggs.clone()).collect()
             };
             Source::Task(call_fallible(name, run, (&splits,)).node().clone())

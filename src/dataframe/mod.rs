@@ -21,6 +21,7 @@ use polars::prelude::{DataFrame as PlFrame, *};
 pub use agg::GroupBy;
 pub use read::{CsvOptions, from_delayed, from_polars, read_csv, read_parquet};
 use source::Source;
+pub(crate) use source::first_line;
 
 use crate::collection::{Collection, Outputs, Results};
 use crate::delayed::Delayed;
@@ -48,7 +49,9 @@ impl RowOp {
             RowOp::WithColumns(e) => lf.with_columns(e.clone()),
             RowOp::Filter(e) => lf.filter(e.clone()),
             RowOp::Rename(from, to) => lf.rename(from, to, true),
-            RowOp::Drop(names) => lf.drop(Selector::ByName { names: names.iter().map(|s| s.as_str().into()).collect(), strict: true }),
+            RowOp::Drop(names) => {
+                lf.drop(Selector::ByName { names: names.iter().map(|s| s.as_str().into()).collect(), strict: true })
+            }
         }
     }
 
@@ -100,7 +103,11 @@ fn empty(schema: &Schema) -> LazyFrame {
 }
 
 impl DataFrame {
-    pub(crate) fn from_sources(kind: &'static str, sources: Vec<Source>, schema: std::result::Result<SchemaRef, String>) -> Self {
+    pub(crate) fn from_sources(
+        kind: &'static str,
+        sources: Vec<Source>,
+        schema: std::result::Result<SchemaRef, String>,
+    ) -> Self {
         let base = schema.clone().unwrap_or_default();
         DataFrame {
             inner: Arc::new(Inner {
@@ -117,7 +124,7 @@ impl DataFrame {
     fn with_op(&self, op: RowOp) -> Self {
         let name = op.name();
         let schema = self.inner.schema.clone().and_then(|s| {
-            op.apply(empty(&s)).collect_schema().map_err(|e| format!("{name}: {e}"))
+            op.apply(empty(&s)).collect_schema().map_err(|e| format!("{name}: {}", source::first_line(&e.to_string())))
         });
         let mut ops = self.inner.ops.clone();
         ops.push(op);
@@ -191,14 +198,20 @@ impl DataFrame {
         let f = Arc::new(f);
         let schema = self.inner.schema.clone().and_then(|s| {
             let probe = PlFrame::empty_with_schema(&s);
-            f(probe).map(|d| d.schema().clone()).map_err(|e| format!("map_partitions (called on an empty frame to find its schema): {e}"))
+            f(probe)
+                .map(|d| d.schema().clone())
+                .map_err(|e| format!("map_partitions (called on an empty frame to find its schema): {e}"))
         });
         let sources = self
             .partitions()
             .into_iter()
             .map(|p| {
                 let f = f.clone();
-                let d = crate::delayed::call_fallible("map-partitions", move |df: PlFrame| f(df), (Delayed::<PlFrame>::from_node(p),));
+                let d = crate::delayed::call_fallible(
+                    "map-partitions",
+                    move |df: PlFrame| f(df),
+                    (Delayed::<PlFrame>::from_node(p),),
+                );
                 Source::Task(d.node().clone())
             })
             .collect();
@@ -219,9 +232,13 @@ impl DataFrame {
                         let run = move |inputs: Vec<Value>| -> std::result::Result<Value, TaskError> {
                             let lf = source.lazy(inputs.into_iter().next()).map_err(|e| TaskError::Failed(e.into()))?;
                             let lf = ops.iter().fold(lf, |lf, op| op.apply(lf));
-                            lf.collect().map(value).map_err(|e| TaskError::Failed(Box::new(e)))
+                            lf.collect().map(value).map_err(|e| TaskError::Failed(source.explain_error(&e).into()))
                         };
-                        Node::new(Key::part(self.inner.name.clone(), i as u64), Op::Call(Box::new(run)), src.dep().into_iter().collect())
+                        Node::new(
+                            Key::part(self.inner.name.clone(), i as u64),
+                            Op::Call(Box::new(run)),
+                            src.dep().into_iter().collect(),
+                        )
                     })
                     .collect()
             })
@@ -376,7 +393,9 @@ impl Collection for DataFrame {
 
     fn finish(&self, results: &mut Results) -> Result<PlFrame> {
         let schema = self.schema()?;
-        let parts = (0..self.npartitions()).map(|_| results.next().and_then(take::<PlFrame>)).collect::<Result<Vec<_>>>()?;
-        concat_frames(parts, &schema).map_err(|e| Error::Polars { context: format!("{}: concat", self.inner.name), source: e })
+        let parts =
+            (0..self.npartitions()).map(|_| results.next().and_then(take::<PlFrame>)).collect::<Result<Vec<_>>>()?;
+        concat_frames(parts, &schema)
+            .map_err(|e| Error::Polars { context: format!("{}: concat", self.inner.name), source: e })
     }
 }

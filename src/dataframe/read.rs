@@ -29,7 +29,13 @@ pub struct CsvOptions {
 
 impl Default for CsvOptions {
     fn default() -> Self {
-        CsvOptions { separator: b',', has_header: true, schema: None, blocksize: Some(64 << 20), infer_schema_length: 1000 }
+        CsvOptions {
+            separator: b',',
+            has_header: true,
+            schema: None,
+            blocksize: Some(64 << 20),
+            infer_schema_length: 1000,
+        }
     }
 }
 
@@ -89,7 +95,8 @@ impl CsvOptions {
         let mut sources = Vec::new();
         for path in files {
             let size = std::fs::metadata(&path).map_err(|source| Error::Io { path: path.clone(), source })?.len();
-            let whole = Source::Csv { path: path.clone(), options: options.clone(), schema: schema.clone(), block: None };
+            let whole =
+                Source::Csv { path: path.clone(), options: options.clone(), schema: schema.clone(), block: None };
             match options.blocksize {
                 Some(b) if size > b => sources.extend((0..size.div_ceil(b)).map(|i| Source::Csv {
                     path: path.clone(),
@@ -152,13 +159,8 @@ pub fn read_parquet(pattern: &str) -> Result<DataFrame> {
     for path in files {
         let file = std::fs::File::open(&path).map_err(|source| Error::Io { path: path.clone(), source })?;
         let mut reader = ParquetReader::new(file);
-        let groups: Vec<usize> = reader
-            .get_metadata()
-            .map_err(|e| polars_err(&path, e))?
-            .row_groups
-            .iter()
-            .map(|g| g.num_rows())
-            .collect();
+        let groups: Vec<usize> =
+            reader.get_metadata().map_err(|e| polars_err(&path, e))?.row_groups.iter().map(|g| g.num_rows()).collect();
         let mut offset = 0;
         for len in groups.into_iter().filter(|&n| n > 0) {
             sources.push(Source::Parquet { path: path.clone(), offset, len });
@@ -195,7 +197,8 @@ pub fn from_polars(df: polars::prelude::DataFrame, npartitions: usize) -> DataFr
 /// A DataFrame whose partitions are the results of delayed values. The schema is taken
 /// from the first partition, which is computed now (as Dask does without `meta`).
 pub fn from_delayed(parts: Vec<Delayed<polars::prelude::DataFrame>>) -> Result<DataFrame> {
-    let first = parts.first().ok_or_else(|| Error::NoFiles { pattern: "from_delayed".into(), why: "no partitions".into() })?;
+    let first =
+        parts.first().ok_or_else(|| Error::NoFiles { pattern: "from_delayed".into(), why: "no partitions".into() })?;
     let schema = first.compute()?.schema().clone();
     let sources = parts.iter().map(|p| Source::Task(p.node().clone())).collect();
     Ok(DataFrame::from_sources("from-delayed", sources, Ok(schema)))

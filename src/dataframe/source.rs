@@ -44,7 +44,11 @@ impl Source {
                 .finish()
                 .map_err(|e| format!("{}: {e}", path.display())),
             Source::Csv { path, options, schema, block: Some((start, end)) } => {
-                read_block(path, options, schema, *start, *end).map(IntoLazy::lazy)
+                match read_block(path, options, schema, *start, *end) {
+                    Ok(df) => Ok(df.lazy()),
+                    Err(BlockError::Io(e)) => Err(format!("{}: {e}", path.display())),
+                    Err(BlockError::Parse(e)) => Err(self.explain_error(&e)),
+                }
             }
             Source::Parquet { path, offset, len } => {
                 LazyFrame::scan_parquet(PlRefPath::new(path_str(path)?), ScanArgsParquet::default())
@@ -59,12 +63,31 @@ impl Source {
         }
     }
 
+    /// A one-line message for a failure to make this partition: polars' first line, with the
+    /// file and, for a value that does not parse, the line it is on.
+    pub(crate) fn explain_error(&self, e: &PolarsError) -> String {
+        let msg = first_line(&e.to_string());
+        match self {
+            Source::Csv { path, options, block, .. } => {
+                let start = block.map_or(0, |b| b.0);
+                match bad_value(&msg).and_then(|(v, c)| find_line(path, options.separator, start, &v, c)) {
+                    Some(line) => format!("{}:{line}: {msg}", path.display()),
+                    None => format!("{}: {msg}", path.display()),
+                }
+            }
+            Source::Parquet { path, .. } => format!("{}: {msg}", path.display()),
+            _ => msg,
+        }
+    }
+
     /// One line for `explain()`.
     pub(crate) fn describe(&self) -> String {
         match self {
             Source::Csv { path, block: None, .. } => format!("csv {}", path.display()),
             Source::Csv { path, block: Some((s, e)), .. } => format!("csv {} bytes {s}..{e}", path.display()),
-            Source::Parquet { path, offset, len } => format!("parquet {} rows {offset}..{}", path.display(), offset + len),
+            Source::Parquet { path, offset, len } => {
+                format!("parquet {} rows {offset}..{}", path.display(), offset + len)
+            }
             Source::Frame(df) => format!("in-memory frame of {} rows", df.height()),
             Source::Task(n) => format!("task {}", n.key),
         }
@@ -75,12 +98,23 @@ fn path_str(path: &Path) -> Result<&str, String> {
     path.to_str().ok_or_else(|| format!("{}: the path is not valid UTF-8", path.display()))
 }
 
+enum BlockError {
+    Io(std::io::Error),
+    Parse(PolarsError),
+}
+
 /// Reads the lines that start in bytes `start..end` of a CSV file and parses them.
 ///
 /// A line belongs to the block its first byte is in, so blocks split a file exactly once
 /// (fields with quoted newlines are not supported across block boundaries, as in Dask).
-fn read_block(path: &Path, options: &CsvOptions, schema: &SchemaRef, start: u64, end: u64) -> Result<polars::prelude::DataFrame, String> {
-    let fail = |e: std::io::Error| format!("{}: {e}", path.display());
+fn read_block(
+    path: &Path,
+    options: &CsvOptions,
+    schema: &SchemaRef,
+    start: u64,
+    end: u64,
+) -> Result<polars::prelude::DataFrame, BlockError> {
+    let fail = BlockError::Io;
     let mut file = File::open(path).map_err(fail)?;
     // Begin at the first line that starts at or after `start`.
     let begin = if start == 0 { 0 } else { next_line_start(&mut file, start - 1).map_err(fail)? };
@@ -97,13 +131,17 @@ fn read_block(path: &Path, options: &CsvOptions, schema: &SchemaRef, start: u64,
     } else {
         bytes
     };
+    if body.iter().all(|b| b.is_ascii_whitespace()) {
+        // No line starts in this block (it lies inside one long line).
+        return Ok(polars::prelude::DataFrame::empty_with_schema(schema));
+    }
     CsvReadOptions::default()
         .with_has_header(false)
         .with_schema(Some(schema.clone()))
         .map_parse_options(|p| p.with_separator(options.separator))
         .into_reader_with_file_handle(std::io::Cursor::new(body))
         .finish()
-        .map_err(|e| format!("{} (bytes {begin}..{stop}): {e}", path.display()))
+        .map_err(BlockError::Parse)
 }
 
 /// The offset just after the first `\n` at or after `pos` (the file's length if none).
@@ -121,4 +159,39 @@ fn next_line_start(file: &mut File, pos: u64) -> std::io::Result<u64> {
         }
         at += n as u64;
     }
+}
+
+/// The first line of a (often multi-line) polars message.
+pub(crate) fn first_line(msg: &str) -> String {
+    msg.lines().next().unwrap_or(msg).trim().to_string()
+}
+
+/// From "could not parse `five` as dtype `i64` at column 'x' (column number 1)": the value
+/// and the 0-based column index.
+fn bad_value(msg: &str) -> Option<(String, usize)> {
+    let rest = msg.strip_prefix("could not parse `")?;
+    let (value, rest) = rest.split_once('`')?;
+    let number = rest.split("(column number ").nth(1)?.split(')').next()?.trim().parse::<usize>().ok()?;
+    Some((value.to_string(), number.checked_sub(1)?))
+}
+
+/// The 1-based number of the first line starting at or after byte `start` whose field
+/// `column` is `value`.
+fn find_line(path: &Path, separator: u8, start: u64, value: &str, column: usize) -> Option<usize> {
+    let text = std::fs::read(path).ok()?;
+    let mut offset = 0u64;
+    for (i, line) in text.split(|&b| b == b'\n').enumerate() {
+        let here = offset;
+        offset += line.len() as u64 + 1;
+        if here < start {
+            continue;
+        }
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let field = line.split(|&b| b == separator).nth(column)?;
+        let field = field.strip_prefix(b"\"").and_then(|f| f.strip_suffix(b"\"")).unwrap_or(field);
+        if field == value.as_bytes() {
+            return Some(i + 1);
+        }
+    }
+    None
 }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use rask::{Error, Graph, Task, graph, lit};
+use rask::{Error, Graph, Task, graph, literal};
 
 fn load(path: &str) -> Vec<f64> {
     path.bytes().map(f64::from).collect()
@@ -67,7 +67,7 @@ fn strings_that_are_not_keys_are_literals() {
     let g = graph! {
         "name" => "ada",
         "hi" => greet("name", "!"),
-        "literal" => greet(lit(String::from("name")), "?"),
+        "literal" => greet(literal(String::from("name")), "?"),
     };
     assert_eq!(rask::get::<String>(&g, "hi").expect("runs"), "hello ada!");
     assert_eq!(rask::get::<String>(&g, "literal").expect("runs"), "hello name?");
