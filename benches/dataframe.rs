@@ -102,6 +102,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("target/bench-data/seed-{files}x{rows}"));
     let t = Instant::now();
     let pattern = generate(&dir, files, rows)?;
+    if args.iter().any(|a| a == "--generate-only") {
+        println!("{pattern}");
+        return Ok(());
+    }
     let bytes: u64 = std::fs::read_dir(&dir)?.filter_map(|e| e.ok()?.metadata().ok()).map(|m| m.len()).sum();
     println!(
         "data: {files} files × {rows} rows, {:.0} MB in {} (ready in {:.1} s)",

@@ -75,7 +75,7 @@ impl DataFrame {
 
     /// How often each value of `column` occurs: columns `column` and `count`, most frequent first.
     pub fn value_counts(&self, column: &str) -> Delayed<PlFrame> {
-        let counts = self.groupby([column]).agg([len().alias("count")]);
+        let counts = single(self.groupby([column]).agg([len().alias("count")]));
         let column = column.to_string();
         let sorted = move |df: PlFrame| {
             df.sort(
@@ -83,7 +83,7 @@ impl DataFrame {
                 SortMultipleOptions::default().with_order_descending_multi([true, false]),
             )
         };
-        call_fallible("value-counts", sorted, (Delayed::<PlFrame>::from_node(counts.partitions()[0].clone()),))
+        call_fallible("value-counts", sorted, (counts,))
     }
 
     fn reduce(&self, name: &'static str, agg: impl Fn(&str) -> Expr, numeric_only: bool) -> Delayed<PlFrame> {
@@ -95,8 +95,22 @@ impl DataFrame {
                 .collect(),
             Err(_) => Vec::new(),
         };
-        let out = aggregate(self, name, &[], exprs);
-        Delayed::from_node(out.partitions()[0].clone())
+        single(aggregate(self, name, &[], exprs))
+    }
+}
+
+/// The one partition of an aggregation's result, or a task that fails with the reason the
+/// aggregation is invalid.
+fn single(df: DataFrame) -> Delayed<PlFrame> {
+    match (df.schema(), df.partitions().first()) {
+        (Ok(_), Some(p)) => Delayed::from_node(p.clone()),
+        (Err(e), _) => {
+            let msg = e.to_string();
+            call_fallible("invalid", move || Err::<PlFrame, String>(msg.clone()), ())
+        }
+        (Ok(_), None) => {
+            call_fallible("invalid", || Err::<PlFrame, String>("an aggregation made no partition".into()), ())
+        }
     }
 }
 
@@ -279,7 +293,7 @@ fn shuffle(df: &DataFrame, name: &'static str, keys: Arc<[String]>, aggs: Vec<Ex
     let split = move |part: PlFrame| -> PolarsResult<Vec<PlFrame>> {
         let hash = as_struct(k.iter().map(|c| col(c.as_str())).collect()).hash(0, 0, 0, 0) % lit(buckets as u64);
         let tagged = part.lazy().with_column(hash.alias("__rask_bucket")).collect()?;
-        let mut out = vec![PlFrame::empty_with_schema(&tagged.schema()); buckets];
+        let mut out = vec![PlFrame::empty_with_schema(tagged.schema()); buckets];
         for piece in tagged.partition_by(["__rask_bucket"], true)? {
             let b = piece.column("__rask_bucket")?.u64()?.get(0).unwrap_or(0) as usize;
             out[b % buckets] = piece;

@@ -118,7 +118,8 @@ fn reductions_match_polars() {
 fn the_seed_query_matches_polars() {
     let pattern = csv_files("seed", 3);
     let df = dd::read_csv(&pattern).expect("reads");
-    let r = df.filter(col("response_len").gt_eq(lit(500))).groupby(["category"]).agg([col("score").mean()]);
+    // Exactly as the seed writes it.
+    let r = df.filter(col("response_len").gt_eq(500)).groupby(["category"]).agg([col("score").mean()]);
     let theirs = data()
         .lazy()
         .filter(col("response_len").gt_eq(lit(500)))
@@ -218,6 +219,10 @@ fn bad_input_gives_clear_errors() {
     assert!(msg.starts_with("filter: ") && msg.contains("scor"), "{msg}");
     assert!(bad.to_string().contains("invalid"), "{bad}");
     let err = df.groupby(["nope"]).agg([col("score").sum()]).compute().expect_err("unknown key");
+    assert!(err.to_string().contains("nope"), "{err}");
+    let err = bad.sum().compute().expect_err("sum of an invalid frame");
+    assert!(err.to_string().contains("scor"), "{err}");
+    let err = df.value_counts("nope").compute().expect_err("unknown column");
     assert!(err.to_string().contains("nope"), "{err}");
 
     let dir = std::env::temp_dir().join(format!("rask-it-df-bad-{}", std::process::id()));
