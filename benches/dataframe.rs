@@ -6,6 +6,9 @@
 //! Arguments: `--files N` (8), `--rows N` per file (2,000,000), `--repeat R` (3),
 //! `--dask FILE`. The data goes to `target/bench-data/` and is generated once.
 
+mod common;
+
+use common::{arg, json_number, peak_rss_mib};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -13,10 +16,6 @@ use std::time::Instant;
 
 use rask::polars::prelude::*;
 use rask::prelude::*;
-
-fn arg(args: &[String], name: &str) -> Option<String> {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
-}
 
 /// Writes `files` CSV files of `rows` rows each (category: 50 strings, response_len:
 /// 0..2000, score: float, user_id: int), unless they are there already.
@@ -49,15 +48,6 @@ fn generate(dir: &Path, files: usize, rows: usize) -> std::io::Result<String> {
     Ok(format!("{}/large_dataset_*.csv", dir.display()))
 }
 
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(f64::NAN, |kib| kib / 1024.0)
-}
-
 /// Runs the query with one engine, `repeat` times; prints `seconds peak_mib rows`.
 fn child(engine: &str, pattern: &str, repeat: usize) -> Result<(), Box<dyn std::error::Error>> {
     let mut best = f64::INFINITY;
@@ -80,15 +70,8 @@ fn child(engine: &str, pattern: &str, repeat: usize) -> Result<(), Box<dyn std::
         best = best.min(t.elapsed().as_secs_f64());
         rows = out.height();
     }
-    println!("{best} {} {rows}", peak_rss_mib());
+    println!("{best} {} {rows}", peak_rss_mib().unwrap_or(f64::NAN));
     Ok(())
-}
-
-fn json_number(json: &str, key: &str) -> Option<f64> {
-    let at = json.find(&format!("\"{key}\""))? + key.len() + 2;
-    let rest = json[at..].trim_start().strip_prefix(':')?.trim_start();
-    let end = rest.find([',', '}', '\n']).unwrap_or(rest.len());
-    rest[..end].trim().parse().ok()
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

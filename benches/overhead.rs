@@ -7,6 +7,9 @@
 //!
 //! Arguments: `--dask FILE` (Dask's figures), `--n N` (default 100000), `--repeat R` (3).
 
+mod common;
+
+use common::{arg, json_number, peak_rss_mib};
 use std::time::{Duration, Instant};
 
 use rask::{Delayed, Scheduler};
@@ -47,26 +50,6 @@ fn best<T>(repeat: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
 
 fn us_per_task(d: Duration, tasks: usize) -> f64 {
     d.as_secs_f64() * 1e6 / tasks as f64
-}
-
-/// Peak resident memory of this process so far, in MiB (Linux).
-fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
-}
-
-/// A number from a flat JSON object, without a JSON library.
-fn json_number(json: &str, key: &str) -> Option<f64> {
-    let at = json.find(&format!("\"{key}\""))? + key.len() + 2;
-    let rest = json[at..].trim_start().strip_prefix(':')?.trim_start();
-    let end = rest.find([',', '}', '\n']).unwrap_or(rest.len());
-    rest[..end].trim().parse().ok()
-}
-
-fn arg(args: &[String], name: &str) -> Option<String> {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
 }
 
 fn main() {
