@@ -36,6 +36,7 @@ extern crate self as rask;
 
 mod call;
 mod collection;
+pub mod config;
 pub mod dataframe;
 mod delayed;
 pub mod diagnostics;

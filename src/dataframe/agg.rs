@@ -17,6 +17,9 @@ use super::{DataFrame, concat_frames, empty};
 use crate::delayed::{Delayed, call_fallible};
 use crate::node::Node;
 
+/// The quantiles `describe` reports.
+const QUANTILES: [(f64, &str); 3] = [(0.25, "25%"), (0.5, "50%"), (0.75, "75%")];
+
 /// How many partial results one combine step merges.
 const SPLIT_EVERY: usize = 8;
 
@@ -84,6 +87,77 @@ impl DataFrame {
             )
         };
         call_fallible("value-counts", sorted, (counts,))
+    }
+
+    /// Summary statistics of each numeric column, like polars' (Python) `describe`: a
+    /// `statistic` column (count, null_count, mean, std, min, 25%, 50%, 75%, max) and one
+    /// `f64` column per numeric column. Counts and moments are reduced in a tree; the exact
+    /// quantiles (nearest value, as polars) gather the numeric columns into one task.
+    ///
+    /// ```
+    /// use rask::prelude::*;
+    /// use polars::prelude::*;
+    ///
+    /// let df = dd::from_polars(df!("x" => [1.0, 2.0, 3.0, 4.0], "s" => ["a", "b", "c", "d"])?, 2);
+    /// let d = df.describe().compute()?;
+    /// assert_eq!(d.get_column_names(), ["statistic", "x"]);
+    /// assert_eq!(d.column("x")?.f64()?.get(2), Some(2.5)); // the mean
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn describe(&self) -> Delayed<PlFrame> {
+        let numeric: Vec<String> = match &self.inner.schema {
+            Ok(s) => s
+                .iter()
+                .filter(|(_, t)| t.is_primitive_numeric() || t.is_bool())
+                .map(|(n, _)| n.to_string())
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        let stat = |c: &str, s: &str| format!("{c}\u{1f}{s}");
+        let moments: Vec<Expr> = numeric
+            .iter()
+            .flat_map(|c| {
+                let x = || col(c.as_str()).cast(DataType::Float64);
+                [
+                    x().count().alias(stat(c, "count")),
+                    len().alias(stat(c, "len")),
+                    x().mean().alias(stat(c, "mean")),
+                    x().std(1).alias(stat(c, "std")),
+                    x().min().alias(stat(c, "min")),
+                    x().max().alias(stat(c, "max")),
+                ]
+            })
+            .collect();
+        let moments = single(aggregate(self, "describe-moments", &[], moments));
+        let quantiles: Vec<Expr> = numeric
+            .iter()
+            .flat_map(|c| {
+                QUANTILES.iter().map(move |(q, name)| {
+                    col(c.as_str()).cast(DataType::Float64).quantile(lit(*q), QuantileMethod::Nearest).alias(stat(c, name))
+                })
+            })
+            .collect();
+        let columns: Vec<Expr> = numeric.iter().map(|c| col(c.as_str())).collect();
+        let quantiles = single(aggregate(&self.select(columns), "describe-quantiles", &[], quantiles));
+        let table = move |m: PlFrame, q: PlFrame| -> PolarsResult<PlFrame> {
+            let get = |d: &PlFrame, c: &str, s: &str| -> PolarsResult<Option<f64>> {
+                Ok(d.column(&stat(c, s))?.cast(&DataType::Float64)?.f64()?.get(0))
+            };
+            let names = ["count", "null_count", "mean", "std", "min", "25%", "50%", "75%", "max"];
+            let mut out = vec![Column::new("statistic".into(), names)];
+            for c in &numeric {
+                let (count, len) = (get(&m, c, "count")?, get(&m, c, "len")?);
+                let nulls = len.zip(count).map(|(l, c)| l - c);
+                let mut values = vec![count, nulls, get(&m, c, "mean")?, get(&m, c, "std")?, get(&m, c, "min")?];
+                for (_, name) in QUANTILES {
+                    values.push(get(&q, c, name)?);
+                }
+                values.push(get(&m, c, "max")?);
+                out.push(Column::new(c.as_str().into(), values));
+            }
+            PlFrame::new_infer_height(out)
+        };
+        call_fallible("describe", table, (moments, quantiles))
     }
 
     fn reduce(&self, name: &'static str, agg: impl Fn(&str) -> Expr, numeric_only: bool) -> Delayed<PlFrame> {
@@ -289,28 +363,13 @@ fn gather(df: &DataFrame, name: &'static str, aggs: Vec<Expr>) -> Arc<Node> {
 fn shuffle(df: &DataFrame, name: &'static str, keys: Arc<[String]>, aggs: Vec<Expr>) -> Vec<Source> {
     let buckets = df.npartitions().max(1);
     let schema = df.inner.schema.clone().unwrap_or_default();
-    let k = keys.clone();
-    let split = move |part: PlFrame| -> PolarsResult<Vec<PlFrame>> {
-        let hash = as_struct(k.iter().map(|c| col(c.as_str())).collect()).hash(0, 0, 0, 0) % lit(buckets as u64);
-        let tagged = part.lazy().with_column(hash.alias("__rask_bucket")).collect()?;
-        let mut out = vec![PlFrame::empty_with_schema(tagged.schema()); buckets];
-        for piece in tagged.partition_by(["__rask_bucket"], true)? {
-            let b = piece.column("__rask_bucket")?.u64()?.get(0).unwrap_or(0) as usize;
-            out[b % buckets] = piece;
-        }
-        out.into_iter().map(|d| d.drop("__rask_bucket")).collect()
-    };
-    let splits: Vec<Delayed<Vec<PlFrame>>> =
-        df.to_delayed().into_iter().map(|p| call_fallible("shuffle-split", split.clone(), (p,))).collect();
-    (0..buckets)
-        .map(|b| {
-            let (keys, aggs, schema) = (keys.clone(), aggs.clone(), schema.clone());
-            let run = move |all: Vec<Vec<PlFrame>>| {
-                let mine: Vec<PlFrame> =
-                    all.into_iter().filter_map(|mut v| (b < v.len()).then(|| v.swap_remove(b))).collect();
-                apply(concat_frames(mine, &schema)?.lazy(), &keys, aggs.clone()).collect()
-            };
-            Source::Task(call_fallible(name, run, (&splits,)).node().clone())
+    let assign = super::shuffle::hash_assign(keys.iter().map(|k| col(k.as_str())).collect(), buckets);
+    super::shuffle::shuffle(df.to_delayed(), &Delayed::value(()), buckets, assign, schema)
+        .into_iter()
+        .map(|bucket| {
+            let (keys, aggs) = (keys.clone(), aggs.clone());
+            let run = move |rows: PlFrame| apply(rows.lazy(), &keys, aggs.clone()).collect();
+            Source::Task(call_fallible(name, run, (bucket,)).node().clone())
         })
         .collect()
 }

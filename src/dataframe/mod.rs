@@ -5,13 +5,20 @@
 //! operations are kept as data ([`RowOp`]) and fused into one polars lazy plan per
 //! partition, so polars pushes filters and projections into its readers; each partition is
 //! one task. Reductions and group-bys build tree reductions over the partition tasks
-//! (`agg.rs`); aggregations that do not decompose hash-shuffle rows by key first.
+//! (`agg.rs`); aggregations that do not decompose hash-shuffle rows by key first
+//! (`shuffle.rs`, which spills to disk under a memory budget). Joins broadcast a small side
+//! or shuffle both (`join.rs`); sorts range-partition by sampled quantiles (`sort.rs`);
+//! `write.rs` writes one file per partition, all or nothing.
 //!
 //! Expressions are polars' own ([`col`](polars::prelude::col), [`lit`](polars::prelude::lit)).
 
 mod agg;
+mod join;
 mod read;
+mod shuffle;
+mod sort;
 mod source;
+mod write;
 
 use std::fmt;
 use std::sync::{Arc, OnceLock};
@@ -20,6 +27,7 @@ use polars::prelude::{DataFrame as PlFrame, *};
 
 pub use agg::GroupBy;
 pub use read::{CsvOptions, from_delayed, from_polars, read_csv, read_parquet};
+pub use shuffle::spilled_bytes;
 use source::Source;
 pub(crate) use source::first_line;
 

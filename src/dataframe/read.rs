@@ -10,6 +10,10 @@ use super::source::Source;
 use crate::delayed::Delayed;
 use crate::error::{Error, Result};
 
+/// Under a memory budget, CSV blocks are at most the budget divided by this and by the number
+/// of tasks that run at once.
+const BLOCK_SHARE: u64 = 8;
+
 /// How to read CSV files; [`read_csv`] uses the defaults.
 ///
 /// ```no_run
@@ -91,13 +95,18 @@ impl CsvOptions {
                 .and_then(|mut lf| lf.collect_schema())
                 .map_err(|e| Error::Polars { context: first.display().to_string(), source: e })?,
         };
+        let blocksize = self.blocksize.map(|b| match crate::config::memory_limit() {
+            // Leave room for the bytes, the parsed frame and polars' work on each block.
+            Some(limit) => b.min(limit / (BLOCK_SHARE * crate::scheduler::current_parallelism() as u64)).max(1 << 16),
+            None => b,
+        });
         let options = Arc::new(self);
         let mut sources = Vec::new();
         for path in files {
             let size = std::fs::metadata(&path).map_err(|source| Error::Io { path: path.clone(), source })?.len();
             let whole =
                 Source::Csv { path: path.clone(), options: options.clone(), schema: schema.clone(), block: None };
-            match options.blocksize {
+            match blocksize {
                 Some(b) if size > b => sources.extend((0..size.div_ceil(b)).map(|i| Source::Csv {
                     path: path.clone(),
                     options: options.clone(),

@@ -80,6 +80,16 @@ impl Source {
         }
     }
 
+    /// The bytes of the file, block or frame this partition reads (unknown for a task).
+    pub(crate) fn estimated_bytes(&self) -> Option<u64> {
+        match self {
+            Source::Csv { block: Some((s, e)), .. } => Some(e - s),
+            Source::Csv { path, .. } | Source::Parquet { path, .. } => std::fs::metadata(path).ok().map(|m| m.len()),
+            Source::Frame(df) => Some(df.estimated_size() as u64),
+            Source::Task(_) => None,
+        }
+    }
+
     /// One line for `explain()`.
     pub(crate) fn describe(&self) -> String {
         match self {

@@ -38,6 +38,22 @@ pub enum Scheduler {
     Threads(usize),
 }
 
+impl Scheduler {
+    /// How many tasks this scheduler runs at once.
+    pub(crate) fn parallelism(self) -> usize {
+        match self {
+            Scheduler::Sync => 1,
+            Scheduler::Threads(0) => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            Scheduler::Threads(n) => n,
+        }
+    }
+}
+
+/// How many tasks the scheduler `compute()` uses here runs at once.
+pub(crate) fn current_parallelism() -> usize {
+    config::current().parallelism()
+}
+
 impl Default for Scheduler {
     /// `Threads(0)`: one thread per core.
     fn default() -> Self {

@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 /// The pool of `n` threads (`0`: one per core), built once and kept.
 fn pool(n: usize) -> Result<Arc<ThreadPool>> {
     static POOLS: Mutex<Option<HashMap<usize, Arc<ThreadPool>>>> = Mutex::new(None);
-    let n = if n == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { n };
+    let n = super::Scheduler::Threads(n).parallelism();
     let mut pools = POOLS.lock().unwrap_or_else(PoisonError::into_inner);
     let pools = pools.get_or_insert_with(HashMap::new);
     if let Some(p) = pools.get(&n) {

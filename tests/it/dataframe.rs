@@ -6,7 +6,7 @@ use rask::polars::prelude::{DataFrame as PlFrame, *};
 use rask::prelude::*;
 
 /// 240 rows with nulls in every column but the key.
-fn data() -> PlFrame {
+pub(crate) fn data() -> PlFrame {
     let n = 240usize;
     let category: Vec<&str> = (0..n).map(|i| ["a", "b", "c", "d", "e"][(i * 7) % 5]).collect();
     let response_len: Vec<Option<i64>> = (0..n).map(|i| (i % 13 != 0).then_some(((i * 389) % 1000) as i64)).collect();
@@ -33,7 +33,7 @@ fn csv_files(name: &str, files: usize) -> String {
 }
 
 /// Equal frames: same names, types and values; floats within a relative 1e-9.
-fn assert_close(got: &PlFrame, want: &PlFrame) {
+pub(crate) fn assert_close(got: &PlFrame, want: &PlFrame) {
     assert_eq!(got.schema(), want.schema(), "schemas differ\n{got}\n{want}");
     assert_eq!(got.height(), want.height(), "heights differ\n{got}\n{want}");
     for (g, w) in got.columns().iter().zip(want.columns()) {
@@ -57,7 +57,7 @@ fn assert_close(got: &PlFrame, want: &PlFrame) {
     }
 }
 
-fn sorted(df: PlFrame, by: &[&str]) -> PlFrame {
+pub(crate) fn sorted(df: PlFrame, by: &[&str]) -> PlFrame {
     df.sort(by.iter().copied(), SortMultipleOptions::default().with_nulls_last(true)).expect("sorts")
 }
 

@@ -9,4 +9,5 @@ mod delayed;
 mod diagnostics;
 mod raw;
 mod schedulers;
+mod shuffles;
 mod visualize;
