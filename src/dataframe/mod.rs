@@ -198,7 +198,8 @@ impl DataFrame {
     }
 
     /// Applies `f` to each partition (a polars frame). The output schema is found by calling
-    /// `f` on an empty frame, so `f` must accept one.
+    /// `f` on an empty frame, so `f` must accept one (an error or a panic there makes the
+    /// frame invalid, reported when it is computed).
     pub fn map_partitions<F>(&self, f: F) -> DataFrame
     where
         F: Fn(PlFrame) -> PolarsResult<PlFrame> + Send + Sync + 'static,
@@ -206,9 +207,12 @@ impl DataFrame {
         let f = Arc::new(f);
         let schema = self.inner.schema.clone().and_then(|s| {
             let probe = PlFrame::empty_with_schema(&s);
-            f(probe)
-                .map(|d| d.schema().clone())
-                .map_err(|e| format!("map_partitions (called on an empty frame to find its schema): {e}"))
+            let why = |e: &dyn fmt::Display| format!("map_partitions (called on an empty frame to find its schema): {e}");
+            match crate::panics::catch(|| f(probe)) {
+                Ok(Ok(d)) => Ok(d.schema().clone()),
+                Ok(Err(e)) => Err(why(&first_line(&e.to_string()))),
+                Err(panic) => Err(why(&format!("panicked: {panic}"))),
+            }
         });
         let sources = self
             .partitions()

@@ -262,3 +262,86 @@ fn display_html_explain_and_visualize() {
         .expect("draws");
     assert!(drawing.dot().contains("agg-partial") && drawing.dot().contains("agg-combine"), "{}", drawing.dot());
 }
+
+#[test]
+fn describe_matches_polars() {
+    let ours = dd::from_polars(data(), 5).describe().compute().expect("runs");
+    assert_eq!(ours.get_column_names(), ["statistic", "response_len", "score"]);
+    let stats: Vec<Option<&str>> = ours.column("statistic").expect("statistic").str().expect("str").iter().collect();
+    assert_eq!(stats, ["count", "null_count", "mean", "std", "min", "25%", "50%", "75%", "max"].map(Some));
+    for c in ["response_len", "score"] {
+        let x = || col(c).cast(DataType::Float64);
+        let q = |p: f64| x().quantile(lit(p), QuantileMethod::Nearest);
+        let exprs = [
+            x().count(),
+            x().null_count(),
+            x().mean(),
+            x().std(1),
+            x().min(),
+            q(0.25),
+            q(0.5),
+            q(0.75),
+            x().max(),
+        ];
+        let want = data()
+            .lazy()
+            .select(exprs.into_iter().enumerate().map(|(i, e)| e.cast(DataType::Float64).alias(format!("{i}"))).collect::<Vec<_>>())
+            .collect()
+            .expect("polars");
+        let want: Vec<Option<f64>> = want.columns().iter().map(|s| s.f64().expect("f64").get(0)).collect();
+        let got = ours.select([c]).expect("column").rename(c, "x".into()).expect("rename").clone();
+        let got = DataFrame::new_infer_height(vec![got.column("x").expect("x").clone()]).expect("frame");
+        let want = DataFrame::new_infer_height(vec![Column::new("x".into(), want)]).expect("frame");
+        assert_close(&got, &want);
+    }
+}
+
+/// The files in `dir`, sorted, hidden ones included.
+fn listing(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[test]
+fn to_parquet_and_to_csv_write_one_file_per_partition_or_none() {
+    let dir = std::env::temp_dir().join(format!("rask-it-df-write-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let df = dd::from_polars(data(), 3);
+    let files = df.to_parquet(&dir).expect("writes");
+    assert_eq!(listing(&dir), ["part.0.parquet", "part.1.parquet", "part.2.parquet"]);
+    assert_eq!(files, listing(&dir).iter().map(|f| dir.join(f)).collect::<Vec<_>>());
+    let back = dd::read_parquet(&format!("{}/*.parquet", dir.display())).expect("reads");
+    assert_close(&back.compute().expect("runs"), &data());
+
+    // A smaller rewrite replaces the old parts instead of mixing with them.
+    df.repartition(2).to_parquet(&dir).expect("writes");
+    assert_eq!(listing(&dir), ["part.0.parquet", "part.1.parquet"]);
+
+    // A pattern with `*`, for CSV.
+    let csv = dir.join("csv");
+    df.filter(col("score").gt(lit(0.0))).to_csv(csv.join("scores-*.csv")).expect("writes");
+    assert_eq!(listing(&csv), ["scores-0.csv", "scores-1.csv", "scores-2.csv"]);
+    let back = dd::read_csv(&format!("{}/scores-*.csv", csv.display())).expect("reads").compute().expect("runs");
+    assert_close(&back, &data().lazy().filter(col("score").gt(lit(0.0))).collect().expect("polars"));
+
+    // A failing partition writes nothing and leaves the earlier output as it was.
+    let before: Vec<Vec<u8>> = listing(&dir).iter().filter_map(|f| std::fs::read(dir.join(f)).ok()).collect();
+    let failing = df.map_partitions(|p| {
+        if p.height() > 1 && p.column("score")?.f64()?.get(1) == data().column("score")?.f64()?.get(81) {
+            polars_bail!(ComputeError: "partition 1 fails")
+        }
+        Ok(p)
+    });
+    let err = failing.to_parquet(&dir).expect_err("a partition fails");
+    assert!(err.to_string().contains("partition 1 fails"), "{err}");
+    let after: Vec<Vec<u8>> = listing(&dir).iter().filter_map(|f| std::fs::read(dir.join(f)).ok()).collect();
+    assert_eq!(listing(&dir), ["csv", "part.0.parquet", "part.1.parquet"], "no staging directory is left");
+    assert_eq!(before, after, "earlier files are untouched");
+    let err = df.map_partitions(|p| Ok(p.head(Some([1usize][p.height()])))).compute().expect_err("panics when probed");
+    assert!(err.to_string().contains("panicked: index out of bounds"), "{err}");
+    let err = df.to_csv(dir.join("a-*-*.csv")).expect_err("two stars");
+    assert!(err.to_string().contains("one `*`"), "{err}");
+}
