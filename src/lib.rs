@@ -43,6 +43,7 @@ pub mod diagnostics;
 mod error;
 pub mod events;
 mod key;
+mod memory;
 mod node;
 mod ops;
 mod panics;

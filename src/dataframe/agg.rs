@@ -106,11 +106,9 @@ impl DataFrame {
     /// ```
     pub fn describe(&self) -> Delayed<PlFrame> {
         let numeric: Vec<String> = match &self.inner.schema {
-            Ok(s) => s
-                .iter()
-                .filter(|(_, t)| t.is_primitive_numeric() || t.is_bool())
-                .map(|(n, _)| n.to_string())
-                .collect(),
+            Ok(s) => {
+                s.iter().filter(|(_, t)| t.is_primitive_numeric() || t.is_bool()).map(|(n, _)| n.to_string()).collect()
+            }
             Err(_) => Vec::new(),
         };
         let stat = |c: &str, s: &str| format!("{c}\u{1f}{s}");
@@ -133,7 +131,10 @@ impl DataFrame {
             .iter()
             .flat_map(|c| {
                 QUANTILES.iter().map(move |(q, name)| {
-                    col(c.as_str()).cast(DataType::Float64).quantile(lit(*q), QuantileMethod::Nearest).alias(stat(c, name))
+                    col(c.as_str())
+                        .cast(DataType::Float64)
+                        .quantile(lit(*q), QuantileMethod::Nearest)
+                        .alias(stat(c, name))
                 })
             })
             .collect();

@@ -59,7 +59,12 @@ impl DataFrame {
     /// assert_eq!(outer.height(), 4);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn merge<I: IntoIterator<Item = S>, S: AsRef<str>>(&self, other: &DataFrame, on: I, how: JoinType) -> DataFrame {
+    pub fn merge<I: IntoIterator<Item = S>, S: AsRef<str>>(
+        &self,
+        other: &DataFrame,
+        on: I,
+        how: JoinType,
+    ) -> DataFrame {
         let on: Vec<String> = on.into_iter().map(|s| s.as_ref().to_string()).collect();
         join(self, other, &on, &on, how)
     }
@@ -70,7 +75,13 @@ fn exprs(names: &[String]) -> Vec<Expr> {
 }
 
 /// polars' join of two frames.
-fn join_frames(l: PlFrame, r: PlFrame, left_on: &[String], right_on: &[String], how: &JoinType) -> PolarsResult<PlFrame> {
+fn join_frames(
+    l: PlFrame,
+    r: PlFrame,
+    left_on: &[String],
+    right_on: &[String],
+    how: &JoinType,
+) -> PolarsResult<PlFrame> {
     l.lazy().join(r.lazy(), exprs(left_on), exprs(right_on), JoinArgs::new(how.clone())).collect()
 }
 

@@ -207,7 +207,8 @@ impl DataFrame {
         let f = Arc::new(f);
         let schema = self.inner.schema.clone().and_then(|s| {
             let probe = PlFrame::empty_with_schema(&s);
-            let why = |e: &dyn fmt::Display| format!("map_partitions (called on an empty frame to find its schema): {e}");
+            let why =
+                |e: &dyn fmt::Display| format!("map_partitions (called on an empty frame to find its schema): {e}");
             match crate::panics::catch(|| f(probe)) {
                 Ok(Ok(d)) => Ok(d.schema().clone()),
                 Ok(Err(e)) => Err(why(&first_line(&e.to_string()))),
@@ -242,6 +243,7 @@ impl DataFrame {
                     .map(|(i, src)| {
                         let (source, ops) = (src.clone(), self.inner.ops.clone());
                         let run = move |inputs: Vec<Value>| -> std::result::Result<Value, TaskError> {
+                            let _reserved = source.read_cost().and_then(crate::memory::reserve);
                             let lf = source.lazy(inputs.into_iter().next()).map_err(|e| TaskError::Failed(e.into()))?;
                             let lf = ops.iter().fold(lf, |lf, op| op.apply(lf));
                             lf.collect().map(value).map_err(|e| TaskError::Failed(source.explain_error(&e).into()))

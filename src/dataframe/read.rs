@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 
 /// Under a memory budget, CSV blocks are at most the budget divided by this and by the number
 /// of tasks that run at once.
-const BLOCK_SHARE: u64 = 8;
+const BLOCK_SHARE: u64 = 16;
 
 /// How to read CSV files; [`read_csv`] uses the defaults.
 ///

@@ -3,7 +3,7 @@
 //! partition `b` gathers bucket `b` of every split, in input order.
 //!
 //! With a memory budget ([`crate::config::set_memory_limit`]), a split whose pieces would
-//! take the memory held by all shuffles past half the budget writes them to disk instead
+//! take the memory held by all shuffles past an eighth of the budget writes them to disk instead
 //! (uncompressed parquet under [`crate::config::spill_dir`]); the gathering task reads them
 //! back, and the files go away with the last reference to them.
 
@@ -14,9 +14,13 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use polars::prelude::{DataFrame as PlFrame, *};
 
 use super::concat_frames;
-use crate::config;
 use crate::delayed::{Delayed, call_fallible};
 use crate::value::Data;
+use crate::{config, memory};
+
+/// A gathered bucket, and what the task does with it, take about this many times the
+/// bucket's size in memory.
+const GATHER_FACTOR: u64 = 3;
 
 /// Bytes of shuffle pieces held in memory right now, across all runs.
 static HELD: AtomicUsize = AtomicUsize::new(0);
@@ -52,6 +56,8 @@ impl Drop for Held {
 
 struct Spilled {
     path: PathBuf,
+    /// The frame's size in memory.
+    bytes: usize,
 }
 
 impl Drop for Spilled {
@@ -69,7 +75,7 @@ impl Piece {
     fn hold(frames: Vec<PlFrame>) -> PolarsResult<Vec<Piece>> {
         let bytes: usize = frames.iter().map(PlFrame::estimated_size).sum();
         let spill = config::memory_limit()
-            .is_some_and(|limit| (HELD.load(Ordering::Relaxed) + bytes) as u64 > limit / 2 && bytes > 0);
+            .is_some_and(|limit| (HELD.load(Ordering::Relaxed) + bytes) as u64 > limit / 8 && bytes > 0);
         if !spill {
             return Ok(frames
                 .into_iter()
@@ -89,12 +95,20 @@ impl Piece {
                 let n = NEXT.fetch_add(1, Ordering::Relaxed);
                 let path = dir.join(format!("{}-{n}.parquet", std::process::id()));
                 let file = std::fs::File::create(&path).map_err(|e| io_error(&path, e))?;
-                let spilled = Spilled { path };
-                SPILLED.fetch_add(frame.estimated_size() as u64, Ordering::Relaxed);
+                let spilled = Spilled { path, bytes: frame.estimated_size() };
+                SPILLED.fetch_add(spilled.bytes as u64, Ordering::Relaxed);
                 ParquetWriter::new(file).with_compression(ParquetCompression::Uncompressed).finish(&mut frame)?;
                 Ok(Piece::Disk(Arc::new(spilled)))
             })
             .collect()
+    }
+
+    /// The frame's size in memory.
+    fn bytes(&self) -> usize {
+        match self {
+            Piece::Memory(held) => held.bytes,
+            Piece::Disk(spilled) => spilled.bytes,
+        }
     }
 
     fn load(self) -> PolarsResult<PlFrame> {
@@ -141,8 +155,11 @@ pub(crate) fn shuffle<A: Data>(
         .map(|b| {
             let schema = schema.clone();
             let gather = move |all: Vec<Vec<Piece>>| {
-                let mine = all.into_iter().filter_map(|mut v| (b < v.len()).then(|| v.swap_remove(b)));
-                concat_frames(mine.map(Piece::load).collect::<PolarsResult<Vec<_>>>()?, &schema)
+                let mine: Vec<Piece> =
+                    all.into_iter().filter_map(|mut v| (b < v.len()).then(|| v.swap_remove(b))).collect();
+                let bytes: usize = mine.iter().map(Piece::bytes).sum();
+                let _reserved = memory::reserve(GATHER_FACTOR * bytes as u64);
+                concat_frames(mine.into_iter().map(Piece::load).collect::<PolarsResult<Vec<_>>>()?, &schema)
             };
             call_fallible("shuffle-gather", gather, (&splits,))
         })

@@ -121,11 +121,7 @@ fn sort(df: &DataFrame, by: Vec<String>, options: SortMultipleOptions) -> DataFr
             call_fallible("sort-sample", move |d: PlFrame| sample(&d, &key), (p,))
         })
         .collect();
-    let bounds = call_fallible(
-        "sort-divisions",
-        move |s: Vec<Series>| divisions(s, n, descending, &dtype),
-        (samples,),
-    );
+    let bounds = call_fallible("sort-divisions", move |s: Vec<Series>| divisions(s, n, descending, &dtype), (samples,));
     let assign = Arc::new(move |d: &PlFrame, bounds: &Series| -> PolarsResult<IdxCa> {
         let values = d.column(&first)?.as_materialized_series();
         let ids = search_sorted(bounds, values, SearchSortedSide::Right, descending)?;

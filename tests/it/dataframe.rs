@@ -272,20 +272,17 @@ fn describe_matches_polars() {
     for c in ["response_len", "score"] {
         let x = || col(c).cast(DataType::Float64);
         let q = |p: f64| x().quantile(lit(p), QuantileMethod::Nearest);
-        let exprs = [
-            x().count(),
-            x().null_count(),
-            x().mean(),
-            x().std(1),
-            x().min(),
-            q(0.25),
-            q(0.5),
-            q(0.75),
-            x().max(),
-        ];
+        let exprs =
+            [x().count(), x().null_count(), x().mean(), x().std(1), x().min(), q(0.25), q(0.5), q(0.75), x().max()];
         let want = data()
             .lazy()
-            .select(exprs.into_iter().enumerate().map(|(i, e)| e.cast(DataType::Float64).alias(format!("{i}"))).collect::<Vec<_>>())
+            .select(
+                exprs
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, e)| e.cast(DataType::Float64).alias(format!("{i}")))
+                    .collect::<Vec<_>>(),
+            )
             .collect()
             .expect("polars");
         let want: Vec<Option<f64>> = want.columns().iter().map(|s| s.f64().expect("f64").get(0)).collect();

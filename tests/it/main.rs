@@ -4,6 +4,7 @@
 extern crate rask;
 
 mod attribute;
+mod budget;
 mod dataframe;
 mod delayed;
 mod diagnostics;

@@ -37,7 +37,10 @@ fn joins_broadcast_a_small_side_and_match_polars() {
     let ours = right.join(&left, ["user"], ["user"], JoinType::Right);
     assert_eq!(ours.npartitions(), 4);
     let by = ["category", "response_len", "score", "user", "age"];
-    assert_close(&sorted(ours.compute().expect("runs"), &by), &sorted(polars_join(users(), data(), JoinType::Right), &by));
+    assert_close(
+        &sorted(ours.compute().expect("runs"), &by),
+        &sorted(polars_join(users(), data(), JoinType::Right), &by),
+    );
 }
 
 #[test]
@@ -58,7 +61,12 @@ fn joins_shuffle_large_sides_and_match_polars() {
     let ours = as_tasks(&a, 3).join(&as_tasks(&b, 2), ["category", "user"], ["cat", "who"], JoinType::Inner);
     let theirs = a
         .lazy()
-        .join(b.clone().lazy(), [col("category"), col("user")], [col("cat"), col("who")], JoinArgs::new(JoinType::Inner))
+        .join(
+            b.clone().lazy(),
+            [col("category"), col("user")],
+            [col("cat"), col("who")],
+            JoinArgs::new(JoinType::Inner),
+        )
         .collect()
         .expect("polars");
     let by = ["category", "user", "score", "response_len"];
@@ -73,7 +81,8 @@ fn joins_shuffle_large_sides_and_match_polars() {
 #[test]
 fn join_errors_name_the_column() {
     let left = dd::from_polars(data(), 2);
-    let err = left.join(&dd::from_polars(users(), 1), ["usr"], ["user"], JoinType::Inner).compute().expect_err("bad key");
+    let err =
+        left.join(&dd::from_polars(users(), 1), ["usr"], ["user"], JoinType::Inner).compute().expect_err("bad key");
     assert!(err.to_string().starts_with("join: ") && err.to_string().contains("usr"), "{err}");
     let ages = dd::from_polars(users(), 1);
     let err = left.join(&ages, ["response_len"], ["user"], JoinType::Inner).compute().expect_err("types differ");
