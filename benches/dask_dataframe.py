@@ -1,10 +1,16 @@
-"""Dask's time for the seed query, the anchor of benches/dataframe.rs.
+"""Dask's times for the DataFrame queries, the anchors of benches/dataframe.rs.
 
-read_csv(glob) -> filter response_len >= 500 -> groupby category -> mean score, on the files
-benches/dataframe.rs generated. Prints one JSON object: seconds (best of --repeat), peak_mib
-(this process's peak resident memory), groups, dask_version.
+On the files benches/dataframe.rs generated:
+- seed: read_csv(glob) -> filter response_len >= 500 -> groupby category -> mean score;
+- join: the rows merged with the users table on user_id (inner; the table is one partition,
+  so Dask broadcasts it);
+- sort: all rows sorted by score (sort_values), computed into one pandas frame.
 
-    python benches/dask_dataframe.py --pattern 'target/bench-data/seed-8x2000000/*.csv'
+Prints one JSON object: {query}_seconds (best of --repeat), {query}_peak_mib (this
+process's peak resident memory after the query; it only grows), {query}_rows, dask_version.
+
+    python benches/dask_dataframe.py --pattern 'target/bench-data/seed-8x2000000/large_dataset_*.csv' \
+        --users target/bench-data/users-100000.csv
 """
 
 import argparse
@@ -17,22 +23,38 @@ import dask
 import dask.dataframe as dd
 
 
+def run(query: str, pattern: str, users: str):
+    df = dd.read_csv(pattern)
+    if query == "seed":
+        return df[df.response_len >= 500].groupby("category").score.mean().compute()
+    if query == "join":
+        return df.merge(dd.read_csv(users), on="user_id", how="inner").compute()
+    if query == "sort":
+        return df.sort_values("score").compute()
+    raise ValueError(query)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--pattern", required=True)
-    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--users", required=True)
+    p.add_argument("--repeat", type=int, default=2)
+    p.add_argument("--queries", default="seed,join,sort")
     args = p.parse_args()
-    best = float("inf")
-    groups = 0
-    for _ in range(max(1, args.repeat)):
-        t = time.perf_counter()
-        df = dd.read_csv(args.pattern)
-        out = df[df.response_len >= 500].groupby("category").score.mean().compute()
-        best = min(best, time.perf_counter() - t)
-        groups = len(out)
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"dask {dask.__version__}: {best:.2f} s, peak {peak_mib:.0f} MiB, {groups} groups", file=sys.stderr)
-    print(json.dumps({"seconds": best, "peak_mib": peak_mib, "groups": groups, "dask_version": dask.__version__}))
+    out = {"dask_version": dask.__version__}
+    for query in args.queries.split(","):
+        best = float("inf")
+        rows = 0
+        for _ in range(max(1, args.repeat)):
+            t = time.perf_counter()
+            result = run(query, args.pattern, args.users)
+            best = min(best, time.perf_counter() - t)
+            rows = len(result)
+            del result
+        peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"dask {dask.__version__} {query}: {best:.2f} s, peak {peak_mib:.0f} MiB, {rows} rows", file=sys.stderr)
+        out.update({f"{query}_seconds": best, f"{query}_peak_mib": peak_mib, f"{query}_rows": rows})
+    print(json.dumps(out))
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use polars::prelude::{DataFrame as PlFrame, *};
 
 use super::source::Source;
-use super::{DataFrame, concat_frames, empty};
+use super::{DataFrame, PartitionOp, concat_frames, empty};
 use crate::delayed::{Delayed, call_fallible};
 use crate::node::Node;
 
@@ -273,7 +273,7 @@ fn decompose(e: &Expr, i: usize) -> Option<Parts> {
 }
 
 /// `select` without keys, `group_by(keys).agg` with them.
-fn apply(lf: LazyFrame, keys: &[String], exprs: Vec<Expr>) -> LazyFrame {
+pub(super) fn apply(lf: LazyFrame, keys: &[String], exprs: Vec<Expr>) -> LazyFrame {
     if keys.is_empty() {
         lf.select(exprs)
     } else {
@@ -308,7 +308,7 @@ fn conform(lf: LazyFrame, schema: &Schema) -> PolarsResult<PlFrame> {
 
 /// Tree reduction: partial per partition, combine by groups of 8, finish once.
 fn tree(df: &DataFrame, name: &'static str, keys: Arc<[String]>, parts: Vec<Parts>, out: SchemaRef) -> Arc<Node> {
-    let partial: Arc<[Expr]> = parts.iter().flat_map(|p| p.partial.clone()).collect();
+    let partial: Vec<Expr> = parts.iter().flat_map(|p| p.partial.clone()).collect();
     let combine: Arc<[Expr]> = parts.iter().flat_map(|p| p.combine.clone()).collect();
     let names: Vec<PlSmallStr> = out.iter_names().skip(keys.len()).cloned().collect();
     let finish: Vec<Expr> = keys
@@ -317,20 +317,19 @@ fn tree(df: &DataFrame, name: &'static str, keys: Arc<[String]>, parts: Vec<Part
         .chain(parts.iter().zip(names).map(|(p, n)| p.finish.clone().alias(n)))
         .collect();
 
-    let (k1, k2) = (keys.clone(), keys.clone());
-    let first = move |part: PlFrame| apply(part.lazy(), &k1, partial.to_vec()).collect();
-    let merge = move |items: Vec<PlFrame>| {
+    let k = keys.clone();
+    let merge = Arc::new(move |items: Vec<PlFrame>| {
         let schema = items.first().map(|d| d.schema().clone()).unwrap_or_default();
-        apply(concat_frames(items, &schema)?.lazy(), &k2, combine.to_vec()).collect()
-    };
-    let merge = Arc::new(merge);
-    let mut inputs = df.to_delayed();
-    if inputs.is_empty() {
+        apply(concat_frames(items, &schema)?.lazy(), &k, combine.to_vec()).collect()
+    });
+    let df = if df.npartitions() == 0 {
         // No partitions: reduce one empty frame, so the answer has polars' shape.
-        inputs.push(Delayed::value(PlFrame::empty_with_schema(&df.inner.schema.clone().unwrap_or_default())));
-    }
-    let mut level: Vec<Delayed<PlFrame>> =
-        inputs.into_iter().map(|p| call_fallible("agg-partial", first.clone(), (p,))).collect();
+        let schema = df.inner.schema.clone().unwrap_or_default();
+        DataFrame::from_sources("empty", vec![Source::Frame(PlFrame::empty_with_schema(&schema))], Ok(schema))
+    } else {
+        df.clone()
+    };
+    let mut level = df.with_op(PartitionOp::Aggregate(keys.clone(), partial)).to_delayed();
     loop {
         let m = merge.clone();
         level = level

@@ -1,10 +1,11 @@
 //! Lazy partitioned DataFrames on polars (`dd` in the prelude), Dask DataFrame's experience.
 //!
 //! A [`DataFrame`] is a list of partition [`Source`]s (files, blocks of files, in-memory
-//! frames or tasks) plus the row-wise operations applied to every partition. Row-wise
-//! operations are kept as data ([`RowOp`]) and fused into one polars lazy plan per
-//! partition, so polars pushes filters and projections into its readers; each partition is
-//! one task. Reductions and group-bys build tree reductions over the partition tasks
+//! frames or tasks) plus the operations applied to every partition on its own (row-wise
+//! ones and the first step of an aggregation). They are kept as data ([`PartitionOp`]) and
+//! fused into one polars lazy plan per partition, so polars pushes filters and projections
+//! into its readers and never materialises a partition an aggregation reduces; each
+//! partition is one task. Reductions and group-bys build tree reductions over the partition tasks
 //! (`agg.rs`); aggregations that do not decompose hash-shuffle rows by key first
 //! (`shuffle.rs`, which spills to disk under a memory budget). Joins broadcast a small side
 //! or shuffle both (`join.rs`); sorts range-partition by sampled quantiles (`sort.rs`);
@@ -40,36 +41,42 @@ use crate::scheduler::RunOptions;
 use crate::value::{Value, take, value};
 use crate::visualize::{Rendered, Visualize};
 
-/// A row-wise operation, applied to each partition on its own.
+/// An operation applied to each partition on its own: row-wise ones, and the first step of
+/// an aggregation, so that polars sees one plan per partition and pushes filters and
+/// projections into its reader.
 #[derive(Clone)]
-enum RowOp {
+enum PartitionOp {
     Select(Vec<Expr>),
     WithColumns(Vec<Expr>),
     Filter(Expr),
     Rename(Vec<String>, Vec<String>),
     Drop(Vec<String>),
+    /// Group by the keys (none: the whole partition) and aggregate.
+    Aggregate(Arc<[String]>, Vec<Expr>),
 }
 
-impl RowOp {
+impl PartitionOp {
     fn apply(&self, lf: LazyFrame) -> LazyFrame {
         match self {
-            RowOp::Select(e) => lf.select(e.clone()),
-            RowOp::WithColumns(e) => lf.with_columns(e.clone()),
-            RowOp::Filter(e) => lf.filter(e.clone()),
-            RowOp::Rename(from, to) => lf.rename(from, to, true),
-            RowOp::Drop(names) => {
+            PartitionOp::Select(e) => lf.select(e.clone()),
+            PartitionOp::WithColumns(e) => lf.with_columns(e.clone()),
+            PartitionOp::Filter(e) => lf.filter(e.clone()),
+            PartitionOp::Rename(from, to) => lf.rename(from, to, true),
+            PartitionOp::Drop(names) => {
                 lf.drop(Selector::ByName { names: names.iter().map(|s| s.as_str().into()).collect(), strict: true })
             }
+            PartitionOp::Aggregate(keys, exprs) => agg::apply(lf, keys, exprs.clone()),
         }
     }
 
     fn name(&self) -> &'static str {
         match self {
-            RowOp::Select(_) => "select",
-            RowOp::WithColumns(_) => "with-columns",
-            RowOp::Filter(_) => "filter",
-            RowOp::Rename(..) => "rename",
-            RowOp::Drop(_) => "drop",
+            PartitionOp::Select(_) => "select",
+            PartitionOp::WithColumns(_) => "with-columns",
+            PartitionOp::Filter(_) => "filter",
+            PartitionOp::Rename(..) => "rename",
+            PartitionOp::Drop(_) => "drop",
+            PartitionOp::Aggregate(..) => "agg-partial",
         }
     }
 }
@@ -99,7 +106,7 @@ struct Inner {
     sources: Arc<[Source]>,
     /// The schema of the sources, before `ops`.
     base: SchemaRef,
-    ops: Vec<RowOp>,
+    ops: Vec<PartitionOp>,
     /// The schema after `ops`, or why the operations are invalid (raised at compute).
     schema: std::result::Result<SchemaRef, String>,
     nodes: OnceLock<Vec<Arc<Node>>>,
@@ -129,7 +136,7 @@ impl DataFrame {
         }
     }
 
-    fn with_op(&self, op: RowOp) -> Self {
+    fn with_op(&self, op: PartitionOp) -> Self {
         let name = op.name();
         let schema = self.inner.schema.clone().and_then(|s| {
             op.apply(empty(&s)).collect_schema().map_err(|e| format!("{name}: {}", source::first_line(&e.to_string())))
@@ -166,17 +173,17 @@ impl DataFrame {
 
     /// Keeps or computes these columns (polars' `select`).
     pub fn select<E: AsRef<[Expr]>>(&self, exprs: E) -> DataFrame {
-        self.with_op(RowOp::Select(exprs.as_ref().to_vec()))
+        self.with_op(PartitionOp::Select(exprs.as_ref().to_vec()))
     }
 
     /// Adds or replaces columns.
     pub fn with_columns<E: AsRef<[Expr]>>(&self, exprs: E) -> DataFrame {
-        self.with_op(RowOp::WithColumns(exprs.as_ref().to_vec()))
+        self.with_op(PartitionOp::WithColumns(exprs.as_ref().to_vec()))
     }
 
     /// Keeps the rows where `predicate` is true.
     pub fn filter(&self, predicate: Expr) -> DataFrame {
-        self.with_op(RowOp::Filter(predicate))
+        self.with_op(PartitionOp::Filter(predicate))
     }
 
     /// Renames columns: `rename(["a"], ["x"])`.
@@ -189,12 +196,12 @@ impl DataFrame {
     {
         let from = existing.into_iter().map(|s| s.as_ref().to_string()).collect();
         let to = new.into_iter().map(|s| s.as_ref().to_string()).collect();
-        self.with_op(RowOp::Rename(from, to))
+        self.with_op(PartitionOp::Rename(from, to))
     }
 
     /// Removes columns.
     pub fn drop<I: IntoIterator<Item = S>, S: AsRef<str>>(&self, columns: I) -> DataFrame {
-        self.with_op(RowOp::Drop(columns.into_iter().map(|s| s.as_ref().to_string()).collect()))
+        self.with_op(PartitionOp::Drop(columns.into_iter().map(|s| s.as_ref().to_string()).collect()))
     }
 
     /// Applies `f` to each partition (a polars frame). The output schema is found by calling
