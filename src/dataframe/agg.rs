@@ -211,11 +211,11 @@ fn part_name(i: usize, k: usize) -> String {
 }
 
 /// The aggregation inside `e` (under any alias), split into partial/combine/finish steps.
-fn decompose(e: &Expr, i: usize) -> Option<Parts> {
+fn decompose(e: &Expr, i: usize, schema: &Schema) -> Option<Parts> {
     let p = |k: usize| part_name(i, k);
     let c = |k: usize| col(p(k));
     let agg = match e {
-        Expr::Alias(inner, _) => return decompose(inner, i),
+        Expr::Alias(inner, _) => return decompose(inner, i, schema),
         Expr::Len => {
             return Some(Parts {
                 partial: vec![len().alias(p(0))],
@@ -241,7 +241,7 @@ fn decompose(e: &Expr, i: usize) -> Option<Parts> {
         AggExpr::Mean(x) => {
             let x = x.as_ref().clone();
             Parts {
-                partial: vec![x.clone().cast(DataType::Float64).sum().alias(p(0)), x.count().alias(p(1))],
+                partial: vec![as_f64(x.clone(), schema).sum().alias(p(0)), x.count().alias(p(1))],
                 combine: vec![c(0).sum().alias(p(0)), c(1).sum().alias(p(1))],
                 finish: when(c(1).gt(lit(0))).then(c(0) / c(1).cast(DataType::Float64)).otherwise(lit(NULL)),
             }
@@ -272,6 +272,14 @@ fn decompose(e: &Expr, i: usize) -> Option<Parts> {
     })
 }
 
+/// `x` as `f64`; no cast when it is a column of `f64` already (a cast slows polars' reductions).
+fn as_f64(x: Expr, schema: &Schema) -> Expr {
+    match &x {
+        Expr::Column(name) if schema.get(name) == Some(&DataType::Float64) => x,
+        _ => x.cast(DataType::Float64),
+    }
+}
+
 /// `select` without keys, `group_by(keys).agg` with them.
 pub(super) fn apply(lf: LazyFrame, keys: &[String], exprs: Vec<Expr>) -> LazyFrame {
     if keys.is_empty() {
@@ -292,7 +300,8 @@ fn aggregate(df: &DataFrame, name: &'static str, keys: &[String], aggs: Vec<Expr
     let Ok(out_schema) = schema.clone() else {
         return DataFrame::from_sources(name, Vec::new(), schema);
     };
-    let parts: Option<Vec<Parts>> = aggs.iter().enumerate().map(|(i, e)| decompose(e, i)).collect();
+    let input = df.inner.schema.clone().unwrap_or_default();
+    let parts: Option<Vec<Parts>> = aggs.iter().enumerate().map(|(i, e)| decompose(e, i, &input)).collect();
     let sources = match parts {
         Some(parts) => vec![Source::Task(tree(df, name, keys, parts, out_schema.clone()))],
         None if keys.is_empty() => vec![Source::Task(gather(df, name, aggs))],
