@@ -145,7 +145,10 @@ pub(crate) fn shuffle<A: Data>(
     schema: SchemaRef,
 ) -> Vec<Delayed<PlFrame>> {
     let buckets = buckets.max(1);
-    let split_one = move |part: PlFrame, aux: A| -> PolarsResult<Vec<Piece>> {
+    let split_one = move |mut part: PlFrame, aux: A| -> PolarsResult<Vec<Piece>> {
+        // One chunk first: polars gathers from a frame of many chunks (as its streaming
+        // engine makes them) by copying it whole for every bucket.
+        part.rechunk_mut_par();
         let ids = assign(&part, &aux)?;
         Piece::hold(split(&part, &ids, buckets)?)
     };

@@ -63,6 +63,8 @@ fn child(pattern: &str, out: &Path) {
     save("sums", sums.compute().expect("the tree group-by runs"));
     let kept = df.filter(filter_expr());
     save("filter", kept.compute().expect("the filter runs"));
+    let left: Vec<_> = std::fs::read_dir(out.join("spill")).expect("the spill directory").flatten().collect();
+    assert!(left.is_empty(), "spill files are removed once read: {left:?}");
     let status = std::fs::read_to_string("/proc/self/status").expect("status");
     let peak = status.lines().find_map(|l| l.strip_prefix("VmHWM:")).expect("VmHWM");
     let kib: u64 = peak.trim().trim_end_matches("kB").trim().parse().expect("a number");

@@ -291,6 +291,8 @@ fn describe_matches_polars() {
         let want = DataFrame::new_infer_height(vec![Column::new("x".into(), want)]).expect("frame");
         assert_close(&got, &want);
     }
+    let strings = dd::from_polars(df!("s" => ["a", "b"]).expect("a frame"), 2).describe().compute().expect("runs");
+    assert_eq!(strings.get_column_names(), ["statistic"], "no numeric column, no statistics");
 }
 
 /// The files in `dir`, sorted, hidden ones included.

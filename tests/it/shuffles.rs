@@ -145,3 +145,38 @@ fn repartition_keeps_rows_and_order() {
         assert_close(&re.compute().expect("runs"), &data());
     }
 }
+
+/// Sets a memory budget for the life of the guard. Other tests running meanwhile see it too;
+/// they stay correct under any budget, only slower.
+struct Budget;
+
+impl Budget {
+    fn set(bytes: u64) -> Budget {
+        rask::config::set_memory_limit(Some(bytes));
+        Budget
+    }
+}
+
+impl Drop for Budget {
+    fn drop(&mut self) {
+        rask::config::set_memory_limit(None);
+    }
+}
+
+#[test]
+fn shuffles_under_a_tiny_budget_spill_to_disk_and_match_polars() {
+    let _budget = Budget::set(1 << 12);
+    let before = dd::spilled_bytes();
+    let df = as_tasks(&data(), 4);
+    let options = SortMultipleOptions::default().with_order_descending(true);
+    let ours = df.sort(["score"], options.clone()).compute().expect("runs");
+    assert_close(&ours, &data().sort(["score"], options.with_maintain_order(true)).expect("polars"));
+    let joined = df.join(&as_tasks(&users(), 2), ["user"], ["user"], JoinType::Full).compute().expect("runs");
+    let theirs = polars_join(data(), users(), JoinType::Full);
+    let by: Vec<&str> = theirs.get_column_names().into_iter().map(|s| s.as_str()).collect();
+    assert_close(&sorted(joined, &by), &sorted(theirs.clone(), &by));
+    let medians = df.groupby(["category"]).agg([col("score").median()]).compute().expect("runs");
+    let theirs = data().lazy().group_by([col("category")]).agg([col("score").median()]).collect().expect("polars");
+    assert_close(&sorted(medians, &["category"]), &sorted(theirs, &["category"]));
+    assert!(dd::spilled_bytes() > before, "the shuffles spilled");
+}
