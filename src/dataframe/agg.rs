@@ -13,7 +13,7 @@ use std::sync::Arc;
 use polars::prelude::{DataFrame as PlFrame, *};
 
 use super::source::Source;
-use super::{DataFrame, PartitionOp, concat_frames, empty};
+use super::{DataFrame, PartitionOp, columns, concat_frames, empty};
 use crate::delayed::{Delayed, call_fallible};
 use crate::node::Node;
 
@@ -282,11 +282,7 @@ fn as_f64(x: Expr, schema: &Schema) -> Expr {
 
 /// `select` without keys, `group_by(keys).agg` with them.
 pub(super) fn apply(lf: LazyFrame, keys: &[String], exprs: Vec<Expr>) -> LazyFrame {
-    if keys.is_empty() {
-        lf.select(exprs)
-    } else {
-        lf.group_by(keys.iter().map(|k| col(k.as_str())).collect::<Vec<_>>()).agg(exprs)
-    }
+    if keys.is_empty() { lf.select(exprs) } else { lf.group_by(columns(keys)).agg(exprs) }
 }
 
 /// The aggregation of `df` by `keys` (none: the whole frame) as a new DataFrame.
@@ -372,7 +368,7 @@ fn gather(df: &DataFrame, name: &'static str, aggs: Vec<Expr>) -> Arc<Node> {
 fn shuffle(df: &DataFrame, name: &'static str, keys: Arc<[String]>, aggs: Vec<Expr>) -> Vec<Source> {
     let buckets = df.npartitions().max(1);
     let schema = df.inner.schema.clone().unwrap_or_default();
-    let assign = super::shuffle::hash_assign(keys.iter().map(|k| col(k.as_str())).collect(), buckets);
+    let assign = super::shuffle::hash_assign(columns(&keys), buckets);
     super::shuffle::shuffle(df.to_delayed(), &Delayed::value(()), buckets, assign, schema)
         .into_iter()
         .map(|bucket| {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use polars::prelude::{DataFrame as PlFrame, *};
 
 use super::source::{Source, first_line};
-use super::{DataFrame, concat_frames};
+use super::{DataFrame, columns, concat_frames};
 use crate::delayed::{Delayed, call_fallible};
 
 /// A side at most this large (estimated from its files or frames) is broadcast.
@@ -70,10 +70,6 @@ impl DataFrame {
     }
 }
 
-fn exprs(names: &[String]) -> Vec<Expr> {
-    names.iter().map(|n| col(n.as_str())).collect()
-}
-
 /// polars' join of two frames.
 fn join_frames(
     l: PlFrame,
@@ -82,7 +78,7 @@ fn join_frames(
     right_on: &[String],
     how: &JoinType,
 ) -> PolarsResult<PlFrame> {
-    l.lazy().join(r.lazy(), exprs(left_on), exprs(right_on), JoinArgs::new(how.clone())).collect()
+    l.lazy().join(r.lazy(), columns(left_on), columns(right_on), JoinArgs::new(how.clone())).collect()
 }
 
 fn join(left: &DataFrame, right: &DataFrame, left_on: &[String], right_on: &[String], how: JoinType) -> DataFrame {

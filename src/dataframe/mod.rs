@@ -391,6 +391,11 @@ fn collect_streaming(lf: LazyFrame) -> PolarsResult<PlFrame> {
     Ok(lf.collect_with_engine(Engine::Streaming)?.unwrap_single())
 }
 
+/// `col(name)` for each name.
+pub(crate) fn columns(names: &[String]) -> Vec<Expr> {
+    names.iter().map(|n| col(n.as_str())).collect()
+}
+
 /// Stacks frames vertically, without copying rows (an empty frame of `schema` when there
 /// are none).
 pub(crate) fn concat_frames(parts: Vec<PlFrame>, schema: &Schema) -> PolarsResult<PlFrame> {

@@ -73,14 +73,20 @@ fn io_error(path: &std::path::Path, e: std::io::Error) -> PolarsError {
 impl Piece {
     /// Keeps `frames` in memory, or writes them to disk when the budget says so.
     fn hold(frames: Vec<PlFrame>) -> PolarsResult<Vec<Piece>> {
-        let bytes: usize = frames.iter().map(PlFrame::estimated_size).sum();
+        let sized: Vec<(PlFrame, usize)> = frames
+            .into_iter()
+            .map(|f| {
+                let b = f.estimated_size();
+                (f, b)
+            })
+            .collect();
+        let bytes: usize = sized.iter().map(|(_, b)| b).sum();
         let spill = config::memory_limit()
             .is_some_and(|limit| (HELD.load(Ordering::Relaxed) + bytes) as u64 > limit / 8 && bytes > 0);
         if !spill {
-            return Ok(frames
+            return Ok(sized
                 .into_iter()
-                .map(|frame| {
-                    let bytes = frame.estimated_size();
+                .map(|(frame, bytes)| {
                     HELD.fetch_add(bytes, Ordering::Relaxed);
                     Piece::Memory(Arc::new(Held { frame, bytes }))
                 })
@@ -88,14 +94,14 @@ impl Piece {
         }
         let dir = config::spill_dir();
         std::fs::create_dir_all(&dir).map_err(|e| io_error(&dir, e))?;
-        frames
+        sized
             .into_iter()
-            .map(|mut frame| {
+            .map(|(mut frame, bytes)| {
                 static NEXT: AtomicU64 = AtomicU64::new(0);
                 let n = NEXT.fetch_add(1, Ordering::Relaxed);
                 let path = dir.join(format!("{}-{n}.parquet", std::process::id()));
                 let file = std::fs::File::create(&path).map_err(|e| io_error(&path, e))?;
-                let spilled = Spilled { path, bytes: frame.estimated_size() };
+                let spilled = Spilled { path, bytes };
                 SPILLED.fetch_add(spilled.bytes as u64, Ordering::Relaxed);
                 ParquetWriter::new(file).with_compression(ParquetCompression::Uncompressed).finish(&mut frame)?;
                 Ok(Piece::Disk(Arc::new(spilled)))
