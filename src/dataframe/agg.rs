@@ -316,11 +316,8 @@ fn tree(df: &DataFrame, name: &'static str, keys: Arc<[String]>, parts: Vec<Part
     let partial: Vec<Expr> = parts.iter().flat_map(|p| p.partial.clone()).collect();
     let combine: Arc<[Expr]> = parts.iter().flat_map(|p| p.combine.clone()).collect();
     let names: Vec<PlSmallStr> = out.iter_names().skip(keys.len()).cloned().collect();
-    let finish: Vec<Expr> = keys
-        .iter()
-        .map(|k| col(k.as_str()))
-        .chain(parts.iter().zip(names).map(|(p, n)| p.finish.clone().alias(n)))
-        .collect();
+    let finish: Vec<Expr> =
+        columns(&keys).into_iter().chain(parts.iter().zip(names).map(|(p, n)| p.finish.clone().alias(n))).collect();
 
     let k = keys.clone();
     let merge = Arc::new(move |items: Vec<PlFrame>| {
