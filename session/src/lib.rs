@@ -1,0 +1,141 @@
+//! One evcxr evaluation session with rask preloaded, shared by the `rask` REPL and the
+//! Jupyter kernel.
+//!
+//! evcxr compiles every cell into a small crate and runs it in a child process that keeps
+//! the variables between cells. A [`Session`] owns one such context: it keeps evcxr's build
+//! directory in a persistent cache ([`cache`]), so rask and polars compile once per machine,
+//! adds rask as a dependency with `use rask::prelude::*;` in scope, forwards the child's
+//! output as it comes, and turns evcxr's errors into one clear [`SessionError`].
+//!
+//! A binary that embeds a session must call [`runtime_hook`] first thing in `main`: evcxr
+//! starts the same binary again as the child that runs cells.
+
+mod cache;
+mod diagnostics;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub use cache::CacheDir;
+
+/// Runs the evcxr child process when this binary was started as one (and then never
+/// returns); does nothing otherwise. Call it before anything else in `main`.
+pub fn runtime_hook() {
+    evcxr::runtime_hook();
+}
+
+/// Which stream a line of the child's output came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stream {
+    /// Standard output.
+    Stdout,
+    /// Standard error.
+    Stderr,
+}
+
+/// Why a cell or the session failed: one message for the user.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// The cell does not compile; the message points at the cell's lines and columns.
+    #[error("{0}")]
+    Compile(String),
+    /// The cell compiled but failed while running (a panic or an error it returned).
+    #[error("{0}")]
+    Runtime(String),
+    /// The child process died (or was stopped); variables defined so far are gone.
+    #[error("the session restarted{}", lost_message(.lost))]
+    Restarted {
+        /// The variables that were lost.
+        lost: Vec<String>,
+    },
+    /// Starting or configuring the session failed.
+    #[error("{0}")]
+    Setup(String),
+}
+
+fn lost_message(lost: &[String]) -> String {
+    if lost.is_empty() { String::new() } else { format!("; these variables were lost: {}", lost.join(", ")) }
+}
+
+/// What a cell produced besides the output it printed: its value in each MIME type
+/// (`text/plain`, `text/html`, `image/svg+xml`), and how long it took.
+#[derive(Debug, Default)]
+pub struct CellOutput {
+    /// The cell's value by MIME type.
+    pub content: HashMap<String, String>,
+    /// Compile and run time.
+    pub duration: Duration,
+}
+
+impl CellOutput {
+    /// The plain-text form of the value, if the cell ended with an expression.
+    pub fn text(&self) -> Option<&str> {
+        self.content.get("text/plain").map(String::as_str)
+    }
+}
+
+/// Where rask's sources are: `RASK_PATH`, or the checkout this binary was built from.
+fn rask_path() -> PathBuf {
+    std::env::var_os("RASK_PATH")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
+}
+
+/// What every session evaluates first.
+const PRELUDE: &str = "#[macro_use] extern crate rask;\nuse rask::prelude::*;";
+
+/// One evcxr context with rask loaded.
+pub struct Session {
+    ctx: evcxr::CommandContext,
+    _cache: CacheDir,
+}
+
+impl Session {
+    /// Starts a session: claims a build directory in the cache, starts evcxr, adds rask (the
+    /// first time on a machine this compiles rask and polars, which takes minutes), and
+    /// brings `rask::prelude::*` into scope. `output` receives the child's lines as they come.
+    pub fn start(output: impl FnMut(Stream, &str) + Send + 'static) -> Result<Session, SessionError> {
+        let cache = CacheDir::claim()?;
+        // SAFETY: evcxr reads EVCXR_TMPDIR when the context is created, right below; the
+        // session is started before the front ends start their threads.
+        unsafe { std::env::set_var("EVCXR_TMPDIR", cache.path()) };
+        let (mut ctx, outputs) = evcxr::CommandContext::new().map_err(|e| SessionError::Setup(e.to_string()))?;
+        let output = Arc::new(Mutex::new(output));
+        for (stream, rx) in [(Stream::Stdout, outputs.stdout), (Stream::Stderr, outputs.stderr)] {
+            let output = output.clone();
+            std::thread::spawn(move || {
+                for line in rx {
+                    (output.lock().unwrap_or_else(|p| p.into_inner()))(stream, &line);
+                }
+            });
+        }
+        let path = rask_path();
+        let dep = format!(":dep rask = {{ path = {:?} }}", path.display().to_string());
+        ctx.execute(&dep).map_err(|e| SessionError::Setup(format!("adding rask from {}: {e}", path.display())))?;
+        ctx.execute(PRELUDE).map_err(|e| SessionError::Setup(format!("loading rask's prelude: {e}")))?;
+        Ok(Session { ctx, _cache: cache })
+    }
+
+    /// Evaluates one cell: Rust statements, items and a final expression, or an evcxr
+    /// command such as `:vars`.
+    pub fn execute(&mut self, cell: &str) -> Result<CellOutput, SessionError> {
+        let before: Vec<String> = self.ctx.variables_and_types().map(|(n, _)| n.to_string()).collect();
+        let start = Instant::now();
+        match self.ctx.execute(cell) {
+            Ok(out) => Ok(CellOutput { content: out.content_by_mime_type, duration: start.elapsed() }),
+            Err(evcxr::Error::CompilationErrors(errors)) => {
+                Err(SessionError::Compile(diagnostics::render(&errors, cell)))
+            }
+            Err(evcxr::Error::SubprocessTerminated(_)) => Err(SessionError::Restarted { lost: before }),
+            Err(evcxr::Error::TypeRedefinedVariablesLost(lost)) => Err(SessionError::Restarted { lost }),
+            Err(evcxr::Error::Message(m)) => Err(SessionError::Runtime(m.trim().to_string())),
+        }
+    }
+
+    /// The variables defined so far, with their types.
+    pub fn variables(&self) -> Vec<(String, String)> {
+        self.ctx.variables_and_types().map(|(n, t)| (n.to_string(), t.to_string())).collect()
+    }
+}
