@@ -1,16 +1,21 @@
 //! The `rask` binary driven as a user drives it: `rask run FILE` on files of REPL input.
 //! The first run on a machine compiles rask and polars inside evcxr (minutes); the cache
-//! lives in `target/rask-test-cache` so later runs reuse it.
+//! lives in the system's temporary directory (evcxr's crate cannot live inside this
+//! workspace: cargo would take it for a member), so later runs reuse it.
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
+/// Runs `rask run` on `text`, one run at a time: parallel runs would each claim a build
+/// directory of their own and compile rask and polars again.
 fn rask_run(name: &str, text: &str) -> Output {
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("repl-run");
     std::fs::create_dir_all(&dir).expect("dir");
     let file = dir.join(name);
     std::fs::write(&file, text).expect("write");
-    let cache = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("..").join("rask-test-cache");
+    let cache = std::env::temp_dir().join("rask-test-cache");
     Command::new(env!("CARGO_BIN_EXE_rask"))
         .arg("run")
         .arg(&file)
