@@ -24,7 +24,11 @@ mod write;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
-use polars::prelude::{DataFrame as PlFrame, *};
+// Named imports, not polars' prelude glob: rust-analyzer (which the REPL uses to infer the
+// type of each `let`) takes a glob-imported `DataFrame` over the struct defined here.
+use polars::prelude::{
+    DataFrame as PlFrame, Engine, Expr, IdxSize, IntoLazy, LazyFrame, PolarsResult, Schema, SchemaRef, Selector, col,
+};
 
 pub use agg::GroupBy;
 pub use read::{CsvOptions, from_delayed, from_polars, read_csv, read_parquet};

@@ -3,7 +3,10 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use polars::prelude::*;
+use polars::prelude::{
+    LazyCsvReader, LazyFileListReader, LazyFrame, ParquetReader, PlRefPath, ScanArgsParquet, Schema, SchemaRef,
+    SerReader,
+};
 
 use super::DataFrame;
 use super::source::Source;
