@@ -3,13 +3,20 @@
 
 use evcxr::CompilationError;
 
-/// Renders the errors that come from the user's cell (all of them if none does).
+/// Renders the errors that come from the user's cell, or rustc's full report of the others
+/// when none does.
 pub(crate) fn render(errors: &[CompilationError], cell: &str) -> String {
     let from_user: Vec<&CompilationError> = errors.iter().filter(|e| e.is_from_user_code()).collect();
     let shown: Vec<&CompilationError> = if from_user.is_empty() { errors.iter().collect() } else { from_user };
     let lines: Vec<&str> = cell.lines().collect();
     let mut out = String::new();
     for e in shown {
+        if !e.is_from_user_code() {
+            // Nothing in the cell to point at: rustc's own report is the best there is.
+            out.push_str(e.rendered().trim_end());
+            out.push('\n');
+            continue;
+        }
         match e.code() {
             Some(code) => out.push_str(&format!("error[{code}]: {}\n", e.message())),
             None => out.push_str(&format!("error: {}\n", e.message())),

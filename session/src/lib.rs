@@ -78,9 +78,27 @@ impl CellOutput {
 
 /// Where rask's sources are: `RASK_PATH`, or the checkout this binary was built from.
 fn rask_path() -> PathBuf {
-    std::env::var_os("RASK_PATH")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
+    std::env::var_os("RASK_PATH").map(PathBuf::from).unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
+}
+
+/// Whether `name` is one of the variables cargo sets for a program it runs (`cargo run`,
+/// `cargo test`). evcxr's cargo inherits the environment, and build scripts that watch such
+/// variables (ring watches `CARGO_PKG_NAME`) would rebuild polars when rask is started one way
+/// after being started another.
+fn set_by_cargo_run(name: &str) -> bool {
+    name == "CARGO"
+        || name == "OUT_DIR"
+        || [
+            "CARGO_PKG_",
+            "CARGO_MANIFEST_",
+            "CARGO_CRATE_",
+            "CARGO_BIN_",
+            "CARGO_PRIMARY_",
+            "CARGO_TARGET_TMPDIR",
+            "CARGO_RUSTC_",
+        ]
+        .iter()
+        .any(|prefix| name.starts_with(prefix))
 }
 
 /// What every session evaluates first.
@@ -98,9 +116,16 @@ impl Session {
     /// brings `rask::prelude::*` into scope. `output` receives the child's lines as they come.
     pub fn start(output: impl FnMut(Stream, &str) + Send + 'static) -> Result<Session, SessionError> {
         let cache = CacheDir::claim()?;
-        // SAFETY: evcxr reads EVCXR_TMPDIR when the context is created, right below; the
+        // SAFETY: evcxr reads the environment when the context is created, right below; the
         // session is started before the front ends start their threads.
-        unsafe { std::env::set_var("EVCXR_TMPDIR", cache.path()) };
+        unsafe {
+            std::env::set_var("EVCXR_TMPDIR", cache.path());
+            for (name, _) in std::env::vars_os() {
+                if name.to_str().is_some_and(set_by_cargo_run) {
+                    std::env::remove_var(name);
+                }
+            }
+        }
         let (mut ctx, outputs) = evcxr::CommandContext::new().map_err(|e| SessionError::Setup(e.to_string()))?;
         let output = Arc::new(Mutex::new(output));
         for (stream, rx) in [(Stream::Stdout, outputs.stdout), (Stream::Stderr, outputs.stderr)] {
@@ -124,7 +149,9 @@ impl Session {
         let before: Vec<String> = self.ctx.variables_and_types().map(|(n, _)| n.to_string()).collect();
         let start = Instant::now();
         match self.ctx.execute(cell) {
-            Ok(out) => Ok(CellOutput { content: out.content_by_mime_type, duration: start.elapsed() }),
+            Ok(out) => {
+                Ok(CellOutput { content: out.content_by_mime_type, duration: start.elapsed() })
+            }
             Err(evcxr::Error::CompilationErrors(errors)) => {
                 Err(SessionError::Compile(diagnostics::render(&errors, cell)))
             }
