@@ -3,12 +3,6 @@
 //! Use it through `rask`, which re-exports it as `rask::delayed`: the generated code calls
 //! into `::rask`, so this crate is of no use on its own.
 
-mod expand;
-mod options;
-#[cfg(test)]
-mod tests;
-mod types;
-
 use proc_macro::TokenStream;
 
 /// Makes a function lazy, as Dask's `@delayed`: calling it builds a task and returns a
@@ -85,7 +79,7 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn delayed(attr: TokenStream, item: TokenStream) -> TokenStream {
     let item = proc_macro2::TokenStream::from(item);
-    match expand::expand(attr.into(), item.clone()) {
+    match rask_expand::delayed(attr.into(), item.clone()) {
         Ok(expanded) => expanded.into(),
         // Keep the function as written, so its body is still checked and the errors are
         // only the attribute's.

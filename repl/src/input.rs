@@ -1,5 +1,5 @@
 //! When a cell is complete: its brackets balance outside strings and comments, and it does
-//! not end in the middle of an expression. The interactive prompt continues on the next line
+//! not end in the middle of an expression or with an attribute or doc comment. The interactive prompt continues on the next line
 //! until then; `rask run` cuts a file into cells the same way.
 
 /// Whether `text` is a whole cell (an evcxr `:command` is whole at its end of line).
@@ -54,6 +54,11 @@ pub(crate) fn is_complete(text: &str) -> bool {
     if in_string || depth > 0 {
         return false;
     }
+    // An attribute or a doc comment belongs to the item on the next line.
+    let last_line = trimmed.lines().last().unwrap_or("").trim_start();
+    if last_line.starts_with("#[") || last_line.starts_with("///") {
+        return false;
+    }
     let code: String = trimmed.lines().map(|l| l.split("//").next().unwrap_or("")).collect::<Vec<_>>().join("\n");
     !matches!(code.trim_end().chars().last(), Some('=' | '+' | '-' | '*' | '/' | '.' | ',' | '|' | '&' | '<'))
 }
@@ -100,6 +105,9 @@ mod tests {
         assert!(is_complete("fn f<'a>(x: &'a str) -> &'a str { x }"));
         assert!(is_complete("let x = 1; // open { in a comment"));
         assert!(is_complete(":vars"));
+        assert!(!is_complete("#[delayed]"));
+        assert!(!is_complete("/// Loads a file.\n#[delayed(name = \"load\")]"));
+        assert!(is_complete("#[delayed]\nfn f() -> i64 { 1 }"));
     }
 
     #[test]
@@ -107,7 +115,11 @@ mod tests {
         let text = "let a = 1;\n\nfn f(x: i64) -> i64 {\n    x + a\n}\nf(2)\n";
         assert_eq!(
             cells(text),
-            [(1, "let a = 1;".to_string()), (3, "fn f(x: i64) -> i64 {\n    x + a\n}".to_string()), (6, "f(2)".to_string())]
+            [
+                (1, "let a = 1;".to_string()),
+                (3, "fn f(x: i64) -> i64 {\n    x + a\n}".to_string()),
+                (6, "f(2)".to_string())
+            ]
         );
     }
 }

@@ -50,7 +50,10 @@ fn main() -> ExitCode {
 
 /// Starts a session whose output goes to this terminal.
 fn start() -> Result<Session, String> {
-    eprintln!("rask: starting (the first start on a machine compiles rask and polars; cache in {})", CacheDir::root().display());
+    eprintln!(
+        "rask: starting (the first start on a machine compiles rask and polars; cache in {})",
+        CacheDir::root().display()
+    );
     Session::start(|stream, line| match stream {
         Stream::Stdout => println!("{line}"),
         Stream::Stderr => eprintln!("{line}"),

@@ -12,6 +12,7 @@
 
 mod cache;
 mod diagnostics;
+mod preexpand;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -145,7 +146,21 @@ impl Session {
 
     /// Evaluates one cell: Rust statements, items and a final expression, or an evcxr
     /// command such as `:vars`.
+    ///
+    /// `#[delayed]` functions are expanded first, so `let x = load(path);` on one is known to
+    /// hold a `Delayed` (see [`preexpand`]); compile errors are then reported against the
+    /// cell as written.
     pub fn execute(&mut self, cell: &str) -> Result<CellOutput, SessionError> {
+        match preexpand::expand_delayed(cell) {
+            Some(expanded) => match self.evaluate(&expanded) {
+                Err(SessionError::Compile(_)) => self.evaluate(cell),
+                other => other,
+            },
+            None => self.evaluate(cell),
+        }
+    }
+
+    fn evaluate(&mut self, cell: &str) -> Result<CellOutput, SessionError> {
         let before: Vec<String> = self.ctx.variables_and_types().map(|(n, _)| n.to_string()).collect();
         let start = Instant::now();
         match self.ctx.execute(cell) {
