@@ -164,9 +164,7 @@ impl Session {
         let before: Vec<String> = self.ctx.variables_and_types().map(|(n, _)| n.to_string()).collect();
         let start = Instant::now();
         match self.ctx.execute(cell) {
-            Ok(out) => {
-                Ok(CellOutput { content: out.content_by_mime_type, duration: start.elapsed() })
-            }
+            Ok(out) => Ok(CellOutput { content: out.content_by_mime_type, duration: start.elapsed() }),
             Err(evcxr::Error::CompilationErrors(errors)) => {
                 Err(SessionError::Compile(diagnostics::render(&errors, cell)))
             }

@@ -142,7 +142,8 @@ mod tests {
 
     #[test]
     fn every_delayed_function_of_a_cell_is_expanded() {
-        let cell = "#[delayed]\nfn a() -> i64 { 1 }\n#[rask::delayed]\npub fn b(x: i64) -> Result<i64, String> { Ok(x) }";
+        let cell =
+            "#[delayed]\nfn a() -> i64 { 1 }\n#[rask::delayed]\npub fn b(x: i64) -> Result<i64, String> { Ok(x) }";
         let out = expand_delayed(cell).expect("expanded");
         assert_eq!(out.matches("Delayed <").count(), 2, "{out}");
         assert!(out.contains("call_fallible"), "{out}");

@@ -7,6 +7,7 @@
 
 mod cancel;
 mod config;
+mod interrupt;
 mod state;
 mod threads;
 
@@ -129,6 +130,7 @@ pub(crate) fn run(graph: &TaskGraph, options: &RunOptions) -> Result<Vec<Value>>
     let plan = Plan::new(graph, !options.no_fuse);
     let token = options.cancel.clone().unwrap_or_default();
     let _active = cancel::register(&token);
+    interrupt::install_from_env();
     let listeners = crate::events::listeners_with(&options.listeners);
     let run = state::Run::new(&plan, token, listeners, scheduler);
     match scheduler {

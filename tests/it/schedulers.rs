@@ -76,3 +76,55 @@ fn nested_compute_inside_a_task_works() {
     let outer = Delayed::value(0i64).map(move |x| x + inner.compute_with(Scheduler::Threads(2)).expect("inner runs"));
     assert_eq!(outer.compute_with(Scheduler::Threads(2)).expect("runs"), 42);
 }
+
+/// Marks the child process of the SIGINT test (this test binary run again).
+const SIGINT_CHILD: &str = "RASK_IT_SIGINT_CHILD";
+
+#[test]
+fn sigint_cancels_the_computation_and_the_process_goes_on_where_the_session_asks_for_it() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    if std::env::var_os(SIGINT_CHILD).is_some() {
+        // The child: a computation of about 4 s, interrupted, then another one.
+        let slow: Vec<Delayed<u64>> = (0..400u64)
+            .map(|i| {
+                Delayed::value(i).map(|i| {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    i
+                })
+            })
+            .collect();
+        let first = delayed!(u64::max(1, 2)).compute().expect("a first run installs the handler");
+        println!("started {first}");
+        let err = rask::compute_with(&slow, Scheduler::Threads(2)).expect_err("interrupted");
+        println!("cancelled: {}", err.is_cancelled());
+        println!("after: {}", delayed!(u64::max(40, 42)).compute().expect("the process goes on"));
+        return;
+    }
+    let mut child = Command::new(std::env::current_exe().expect("this test binary"))
+        .args([
+            "--exact",
+            "schedulers::sigint_cancels_the_computation_and_the_process_goes_on_where_the_session_asks_for_it",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(SIGINT_CHILD, "1")
+        .env("RASK_CANCEL_ON_SIGINT", "1")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the child runs");
+    let start = std::time::Instant::now();
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    // libtest prints the test's name on the line before the first output.
+    let started = lines.by_ref().map_while(Result::ok).find(|l| l.contains("started"));
+    assert!(started.as_deref().is_some_and(|l| l.ends_with("started 2")), "{started:?}");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let kill = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill runs");
+    assert!(kill.success());
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let status = child.wait().expect("the child ends");
+    assert!(status.success(), "the child died of the signal: {status:?} {rest:?}");
+    assert!(rest.contains(&"cancelled: true".to_string()), "{rest:?}");
+    assert!(rest.contains(&"after: 42".to_string()), "{rest:?}");
+    assert!(start.elapsed() < std::time::Duration::from_secs(3), "the run stopped early: {:?}", start.elapsed());
+}
