@@ -40,6 +40,7 @@ pub mod config;
 pub mod dataframe;
 mod delayed;
 pub mod diagnostics;
+mod display;
 mod error;
 pub mod events;
 mod key;
@@ -69,6 +70,7 @@ pub use polars;
 pub mod prelude {
     pub use crate::dataframe as dd;
     pub use crate::diagnostics::{Profiler, ProgressBar};
+    pub use crate::display::EvcxrDisplay;
     pub use crate::events::{Event, Listener};
     pub use crate::{
         CancelToken, Collection, Data, Delayed, Graph, RunOptions, Scheduler, Task, Visualize, graph, literal,

@@ -9,11 +9,14 @@ mod input;
 
 use std::io::Write;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use rask_session::{CacheDir, Session, SessionError, Stream};
 use rustyline::error::ReadlineError;
 use rustyline::validate::{ValidationContext, ValidationResult, Validator};
 use rustyline::{Completer, Helper, Highlighter, Hinter};
+use signal_hook::consts::SIGINT;
+use signal_hook::iterator::Signals;
 
 const USAGE: &str = "usage: rask            start the REPL
        rask run FILE   run a file of REPL input (stops at the first error)
@@ -24,6 +27,8 @@ const HELP: &str = "rask: Rust with rask preloaded (`use rask::prelude::*;`).
   next line. A final expression without `;` is shown.
   :help          this text
   :vars          the variables defined so far (evcxr's commands work too: :dep, :timing, ...)
+  Ctrl-C         stop the running cell (variables are kept; a cell that does not stop
+                 within 3 s has its process restarted, and you are told what was lost)
   Ctrl-D         leave";
 
 fn main() -> ExitCode {
@@ -48,17 +53,31 @@ fn main() -> ExitCode {
     }
 }
 
-/// Starts a session whose output goes to this terminal.
+/// How long an interrupted cell has to stop before its process is ended.
+const GRACE: Duration = Duration::from_secs(3);
+
+/// Starts a session whose output goes to this terminal, and on which Ctrl-C (while a cell
+/// runs) interrupts the cell.
 fn start() -> Result<Session, String> {
     eprintln!(
         "rask: starting (the first start on a machine compiles rask and polars; cache in {})",
         CacheDir::root().display()
     );
-    Session::start(|stream, line| match stream {
+    let session = Session::start(|stream, line| match stream {
         Stream::Stdout => println!("{line}"),
         Stream::Stderr => eprintln!("{line}"),
     })
-    .map_err(|e| e.to_string())
+    .map_err(|e| e.to_string())?;
+    let interrupter = session.interrupter();
+    let mut signals = Signals::new([SIGINT]).map_err(|e| format!("listening for Ctrl-C: {e}"))?;
+    std::thread::spawn(move || {
+        for _ in signals.forever() {
+            if interrupter.interrupt(GRACE) {
+                eprintln!("interrupting (the session restarts if the cell has not stopped in {} s)", GRACE.as_secs());
+            }
+        }
+    });
+    Ok(session)
 }
 
 /// Runs one cell and shows its value; `Err` carries the message already shown.

@@ -12,7 +12,9 @@
 
 mod cache;
 mod diagnostics;
+mod interrupt;
 mod preexpand;
+mod user_errors;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -20,10 +22,16 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub use cache::CacheDir;
+use interrupt::CellState;
+pub use interrupt::Interrupter;
 
 /// Runs the evcxr child process when this binary was started as one (and then never
 /// returns); does nothing otherwise. Call it before anything else in `main`.
 pub fn runtime_hook() {
+    if std::env::var_os("EVCXR_IS_RUNTIME").is_some() {
+        interrupt::ignore_sigint_in_child();
+        user_errors::mark_in_child();
+    }
     evcxr::runtime_hook();
 }
 
@@ -45,11 +53,14 @@ pub enum SessionError {
     /// The cell compiled but failed while running (a panic or an error it returned).
     #[error("{0}")]
     Runtime(String),
-    /// The child process died (or was stopped); variables defined so far are gone.
-    #[error("the session restarted{}", lost_message(.lost))]
+    /// The child process died, or was ended because the cell did not stop when interrupted;
+    /// the session goes on in a new one, without the variables defined so far.
+    #[error("{}the session restarted{}", if *.interrupted { "the cell did not stop when interrupted, so " } else { "" }, lost_message(.lost))]
     Restarted {
         /// The variables that were lost.
         lost: Vec<String>,
+        /// Whether an [`Interrupter`] ended the process.
+        interrupted: bool,
     },
     /// Starting or configuring the session failed.
     #[error("{0}")]
@@ -108,6 +119,7 @@ const PRELUDE: &str = "#[macro_use] extern crate rask;\nuse rask::prelude::*;";
 /// One evcxr context with rask loaded.
 pub struct Session {
     ctx: evcxr::CommandContext,
+    cells: Arc<CellState>,
     _cache: CacheDir,
 }
 
@@ -121,6 +133,7 @@ impl Session {
         // session is started before the front ends start their threads.
         unsafe {
             std::env::set_var("EVCXR_TMPDIR", cache.path());
+            std::env::set_var(interrupt::CANCEL_ON_SIGINT, "1");
             for (name, _) in std::env::vars_os() {
                 if name.to_str().is_some_and(set_by_cargo_run) {
                     std::env::remove_var(name);
@@ -141,7 +154,8 @@ impl Session {
         let dep = format!(":dep rask = {{ path = {:?} }}", path.display().to_string());
         ctx.execute(&dep).map_err(|e| SessionError::Setup(format!("adding rask from {}: {e}", path.display())))?;
         ctx.execute(PRELUDE).map_err(|e| SessionError::Setup(format!("loading rask's prelude: {e}")))?;
-        Ok(Session { ctx, _cache: cache })
+        let cells = CellState::new(ctx.process_handle());
+        Ok(Session { ctx, cells, _cache: cache })
     }
 
     /// Evaluates one cell: Rust statements, items and a final expression, or an evcxr
@@ -163,15 +177,32 @@ impl Session {
     fn evaluate(&mut self, cell: &str) -> Result<CellOutput, SessionError> {
         let before: Vec<String> = self.ctx.variables_and_types().map(|(n, _)| n.to_string()).collect();
         let start = Instant::now();
-        match self.ctx.execute(cell) {
-            Ok(out) => Ok(CellOutput { content: out.content_by_mime_type, duration: start.elapsed() }),
+        let running = self.cells.running();
+        let result = self.ctx.execute(cell);
+        drop(running);
+        match result {
+            Ok(mut out) => {
+                if out.content_by_mime_type.remove(user_errors::ERROR_MIME).is_some() {
+                    return Err(SessionError::Runtime("the cell stopped at an error (printed above)".into()));
+                }
+                Ok(CellOutput { content: out.content_by_mime_type, duration: start.elapsed() })
+            }
             Err(evcxr::Error::CompilationErrors(errors)) => {
                 Err(SessionError::Compile(diagnostics::render(&errors, cell)))
             }
-            Err(evcxr::Error::SubprocessTerminated(_)) => Err(SessionError::Restarted { lost: before }),
-            Err(evcxr::Error::TypeRedefinedVariablesLost(lost)) => Err(SessionError::Restarted { lost }),
+            Err(evcxr::Error::SubprocessTerminated(_)) => {
+                Err(SessionError::Restarted { lost: before, interrupted: self.cells.was_killed() })
+            }
+            Err(evcxr::Error::TypeRedefinedVariablesLost(lost)) => {
+                Err(SessionError::Restarted { lost, interrupted: false })
+            }
             Err(evcxr::Error::Message(m)) => Err(SessionError::Runtime(m.trim().to_string())),
         }
+    }
+
+    /// A handle that interrupts the running cell from another thread.
+    pub fn interrupter(&self) -> Interrupter {
+        Interrupter(self.cells.clone())
     }
 
     /// The variables defined so far, with their types.

@@ -362,6 +362,11 @@ impl DataFrame {
         crate::visualize_with(self, options)
     }
 
+    /// Shows the frame's description in the REPL (text) and the kernel (HTML).
+    pub fn evcxr_display(&self) {
+        crate::display::send(&[("text/plain", &self.to_string()), ("text/html", &self.to_html())]);
+    }
+
     /// A short HTML description (partitions, columns and types; no data).
     pub fn to_html(&self) -> String {
         let mut html = format!("<div><strong>rask DataFrame</strong> · {} partitions<table>", self.npartitions());

@@ -58,6 +58,16 @@ impl Rendered {
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
     }
+
+    /// Shows the drawing in the REPL (the text drawing and the file's path) and the kernel
+    /// (the SVG image, when there is one).
+    pub fn evcxr_display(&self) {
+        let text = self.to_string();
+        match &self.svg {
+            Some(svg) => crate::display::send(&[("text/plain", &text), ("image/svg+xml", svg)]),
+            None => crate::display::send(&[("text/plain", &text)]),
+        }
+    }
 }
 
 impl fmt::Display for Rendered {

@@ -1,0 +1,143 @@
+//! The `rask` binary driven as a user drives it: `rask run FILE` on files of REPL input, and
+//! the interactive prompt under a pseudo-terminal (typing, Ctrl-C).
+//!
+//! The first start on a machine compiles rask and polars inside evcxr (minutes). The cache
+//! lives in the system's temporary directory (evcxr's crate cannot live inside this
+//! workspace: cargo would take it for a member), so later runs reuse it; the tests run one
+//! at a time, since sessions running together would each claim a build directory of their
+//! own and compile everything again.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use expectrl::{ControlCode, Expect, Regex};
+
+/// Taken by each test for its whole run.
+fn one_at_a_time() -> MutexGuard<'static, ()> {
+    static TURN: Mutex<()> = Mutex::new(());
+    TURN.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// `rask` with the tests' cache.
+fn rask() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rask"));
+    cmd.env("RASK_CACHE_DIR", std::env::temp_dir().join("rask-test-cache"));
+    cmd.env("RASK_GRAPH_DIR", PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("graphs"));
+    cmd
+}
+
+/// Runs `rask run` on `text`.
+fn rask_run(name: &str, text: &str) -> Output {
+    let _turn = one_at_a_time();
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("repl-run");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join(name);
+    std::fs::write(&file, text).expect("write");
+    rask().arg("run").arg(&file).output().expect("rask runs")
+}
+
+#[test]
+fn run_prints_values_of_a_delayed_pipeline_and_a_dataframe() {
+    let out = rask_run(
+        "pipeline.rs",
+        r#"
+/// Numbers 0..n.
+#[delayed]
+fn load(n: i64) -> Vec<i64> { (0..n).collect() }
+
+#[delayed]
+fn total(parts: Vec<Vec<i64>>) -> i64 { parts.iter().flatten().sum() }
+
+let t = total(vec![load(3), load(5)]);
+t.compute()? + 1
+
+use rask::polars::prelude::*;
+let pl = df!("k" => ["a", "b", "a"], "v" => [1i64, 2, 3])?;
+let sums = dd::from_polars(pl, 2).groupby(["k"]).agg([col("v").sum()]);
+sums.compute()?.sort(["k"], Default::default())?.column("v")?.i64()?.to_vec()
+sums
+"#,
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "rask run failed:\n{stdout}\n{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    // 0+1+2 + 0+1+2+3+4, plus one
+    assert!(lines.contains(&"14"), "the delayed value: {stdout}");
+    assert!(lines.contains(&"[Some(4), Some(2)]"), "the group sums: {stdout}");
+    assert!(lines.contains(&"DataFrame: 1 partitions, columns k: str, v: i64"), "the frame's display: {stdout}");
+}
+
+#[test]
+fn run_stops_at_the_first_error_with_its_line() {
+    let out = rask_run("bad.rs", "let x = 1;\n\nlet y: i64 = \"two\";\nx + 1\n");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("bad.rs:3: error[E0308]: mismatched types"), "{stderr}");
+    assert!(stderr.contains("   | let y: i64 = \"two\";"), "the span is shown: {stderr}");
+    assert!(!String::from_utf8_lossy(&out.stdout).lines().any(|l| l == "2"), "nothing runs after the error");
+}
+
+/// The interactive prompt under a pseudo-terminal.
+fn prompt() -> expectrl::session::OsSession {
+    // The first start on a machine compiles rask and polars: `rask prepare` waits for it
+    // without the busy polling of `expect`.
+    assert!(rask().arg("prepare").status().expect("rask prepare runs").success());
+    let mut p = expectrl::Session::spawn(rask()).expect("rask starts under a pty");
+    p.set_expect_timeout(Some(Duration::from_secs(300)));
+    p.expect(">> ").expect("the first prompt");
+    p.set_expect_timeout(Some(Duration::from_secs(120)));
+    p
+}
+
+#[test]
+fn a_compile_error_then_ctrl_c_keep_earlier_variables() {
+    let _turn = one_at_a_time();
+    let mut p = prompt();
+    p.send_line("let a = 41;").expect("send");
+    p.expect(">> ").expect("prompt");
+    p.send_line("let b: i64 = \"two\";").expect("send");
+    p.expect("error[E0308]: mismatched types").expect("the compile error");
+    p.expect(">> ").expect("prompt");
+    p.send_line("a + 1").expect("send");
+    p.expect(Regex("\r\n42\r\n")).expect("a is intact after the error");
+
+    // About 10 s of work on two threads, interrupted after it started.
+    p.send_line("let slow: Vec<Delayed<u64>> = (0..2000u64).map(|i| Delayed::value(i).map(|i| { std::thread::sleep(std::time::Duration::from_millis(10)); i })).collect();").expect("send");
+    p.expect(">> ").expect("prompt");
+    p.send_line("println!(\"computing\"); rask::compute(&slow)?.len()").expect("send");
+    p.expect(Regex("\r\ncomputing\r\n")).expect("the cell runs");
+    std::thread::sleep(Duration::from_millis(500));
+    p.send(ControlCode::EndOfText).expect("Ctrl-C");
+    p.expect("cancelled").expect("the computation is cancelled");
+    p.expect(">> ").expect("prompt");
+    p.send_line("a + 2").expect("send");
+    p.expect(Regex("\r\n43\r\n")).expect("a is intact after Ctrl-C");
+
+    // A cell that ignores the interrupt: its process restarts, and what was lost is said.
+    p.send_line("loop { std::thread::sleep(std::time::Duration::from_millis(10)); }").expect("send");
+    std::thread::sleep(Duration::from_secs(4));
+    p.send(ControlCode::EndOfText).expect("Ctrl-C");
+    p.expect(Regex("the session restarted; these variables were lost: .*a")).expect("the restart is reported");
+    p.expect(">> ").expect("prompt");
+    p.send_line("7 * 6").expect("send");
+    p.expect(Regex("\r\n42\r\n")).expect("the new session works");
+}
+
+#[test]
+fn visualize_draws_the_graph_as_text_and_names_the_svg() {
+    let _turn = one_at_a_time();
+    let mut p = prompt();
+    p.send_line("let x = delayed!(i64::abs(-3)).map(|v| v * 2);").expect("send");
+    p.expect(">> ").expect("prompt");
+    p.send_line("x.visualize()?").expect("send");
+    let drawn = p.expect(Regex(r"graph written to [^\r\n]+\.svg")).expect("the file");
+    let path =
+        String::from_utf8_lossy(drawn.get(0).expect("match")).trim_start_matches("graph written to ").to_string();
+    let svg = std::fs::read_to_string(&path).expect("the SVG file exists");
+    assert!(svg.contains("<svg"), "{path}");
+    let before = String::from_utf8_lossy(drawn.before()).to_string();
+    assert!(before.contains("abs"), "the text drawing names the tasks: {before}");
+}
