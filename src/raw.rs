@@ -381,11 +381,11 @@ impl Graph {
                 RawArg::Text(s) => match self.index.get(s.as_ref()) {
                     Some(&d) => {
                         let found = self.tasks[d].1.output();
-                        if let (true, Body::Value { value, .. }) = (found.id != param.id, &self.tasks[d].1.body) {
-                            if let Some(v) = convert_literal(value, param.id) {
-                                slots.push(ArgSlot::Lit(v));
-                                continue;
-                            }
+                        if let (true, Body::Value { value, .. }) = (found.id != param.id, &self.tasks[d].1.body)
+                            && let Some(v) = convert_literal(value, param.id)
+                        {
+                            slots.push(ArgSlot::Lit(v));
+                            continue;
                         }
                         if found.id != param.id {
                             return Err(mismatch(format!("{} (the result of '{s}')", (found.name)())));

@@ -127,10 +127,11 @@ pub(crate) fn convert_literal(v: &Value, to: TypeId) -> Option<Value> {
             return Some(value(x as f32));
         }
     }
-    if let Some(&x) = v.downcast_ref::<f64>() {
-        if to == TypeId::of::<f32>() && f64::from(x as f32) == x {
-            return Some(value(x as f32));
-        }
+    if let Some(&x) = v.downcast_ref::<f64>()
+        && to == TypeId::of::<f32>()
+        && f64::from(x as f32) == x
+    {
+        return Some(value(x as f32));
     }
     if let (Some(&s), true) = (v.downcast_ref::<&'static str>(), to == TypeId::of::<String>()) {
         return Some(value(s.to_string()));

@@ -6,17 +6,19 @@
 //! - `rask prepare` compiles rask and polars into the cache ahead of time.
 
 mod input;
+mod starting;
 
+use std::cell::RefCell;
 use std::io::Write;
 use std::process::ExitCode;
-use std::time::Duration;
+use std::rc::Rc;
 
-use rask_session::{CacheDir, Session, SessionError, Stream};
+use rask_session::{CacheDir, Session, SessionError};
+use rustyline::completion::Completer;
 use rustyline::error::ReadlineError;
 use rustyline::validate::{ValidationContext, ValidationResult, Validator};
-use rustyline::{Completer, Helper, Highlighter, Hinter};
-use signal_hook::consts::SIGINT;
-use signal_hook::iterator::Signals;
+use rustyline::{Context, Helper, Highlighter, Hinter};
+use starting::Background;
 
 const USAGE: &str = "usage: rask            start the REPL
        rask run FILE   run a file of REPL input (stops at the first error)
@@ -26,6 +28,7 @@ const HELP: &str = "rask: Rust with rask preloaded (`use rask::prelude::*;`).
   Type Rust statements, items and expressions; an unfinished expression continues on the
   next line. A final expression without `;` is shown.
   :help          this text
+  Tab            complete names, methods and fields
   :vars          the variables defined so far (evcxr's commands work too: :dep, :timing, ...)
   Ctrl-C         stop the running cell (variables are kept; a cell that does not stop
                  within 3 s has its process restarted, and you are told what was lost)
@@ -37,7 +40,7 @@ fn main() -> ExitCode {
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         [] => interactive(),
         ["run", file] => run_file(file),
-        ["prepare"] => start().map(drop),
+        ["prepare"] => starting::start().map(drop),
         ["--help" | "-h" | "help"] => {
             println!("{USAGE}");
             Ok(())
@@ -53,33 +56,6 @@ fn main() -> ExitCode {
     }
 }
 
-/// How long an interrupted cell has to stop before its process is ended.
-const GRACE: Duration = Duration::from_secs(3);
-
-/// Starts a session whose output goes to this terminal, and on which Ctrl-C (while a cell
-/// runs) interrupts the cell.
-fn start() -> Result<Session, String> {
-    eprintln!(
-        "rask: starting (the first start on a machine compiles rask and polars; cache in {})",
-        CacheDir::root().display()
-    );
-    let session = Session::start(|stream, line| match stream {
-        Stream::Stdout => println!("{line}"),
-        Stream::Stderr => eprintln!("{line}"),
-    })
-    .map_err(|e| e.to_string())?;
-    let interrupter = session.interrupter();
-    let mut signals = Signals::new([SIGINT]).map_err(|e| format!("listening for Ctrl-C: {e}"))?;
-    std::thread::spawn(move || {
-        for _ in signals.forever() {
-            if interrupter.interrupt(GRACE) {
-                eprintln!("interrupting (the session restarts if the cell has not stopped in {} s)", GRACE.as_secs());
-            }
-        }
-    });
-    Ok(session)
-}
-
 /// Runs one cell and shows its value; `Err` carries the message already shown.
 fn show(session: &mut Session, cell: &str) -> Result<(), SessionError> {
     if cell.trim() == ":help" {
@@ -90,21 +66,37 @@ fn show(session: &mut Session, cell: &str) -> Result<(), SessionError> {
     if let Some(text) = out.text() {
         println!("{text}");
     }
+    if !out.phases.is_empty() {
+        let phases: Vec<String> = out.phases.iter().map(|(name, d)| format!("{name} {} ms", d.as_millis())).collect();
+        eprintln!("took {} ms: {}", out.duration.as_millis(), phases.join(", "));
+    }
     std::io::stdout().flush().ok();
     Ok(())
 }
 
 fn run_file(path: &str) -> Result<(), String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
-    let mut session = start()?;
+    let mut session = starting::start()?;
     for (line, cell) in input::cells(&text) {
         show(&mut session, &cell).map_err(|e| format!("{path}:{line}: {e}"))?;
     }
     Ok(())
 }
 
-#[derive(Completer, Helper, Highlighter, Hinter)]
-struct Cells;
+/// rustyline's view of the session: where a cell ends, and completions (Tab).
+#[derive(Helper, Highlighter, Hinter)]
+struct Cells(Rc<RefCell<Background>>);
+
+impl Completer for Cells {
+    type Candidate = String;
+
+    fn complete(&self, line: &str, pos: usize, _: &Context<'_>) -> rustyline::Result<(usize, Vec<String>)> {
+        let mut session = self.0.borrow_mut();
+        let Some(session) = session.ready() else { return Ok((pos, Vec::new())) };
+        let found = session.completions(line, pos);
+        Ok((found.start, found.candidates))
+    }
+}
 
 impl Validator for Cells {
     fn validate(&self, ctx: &mut ValidationContext<'_>) -> rustyline::Result<ValidationResult> {
@@ -113,10 +105,17 @@ impl Validator for Cells {
 }
 
 fn interactive() -> Result<(), String> {
-    let mut session = start()?;
-    println!("rask {} — Rust with rask preloaded. :help for help, Ctrl-D to leave.", env!("CARGO_PKG_VERSION"));
+    // The editor first: it takes SIGINT for itself when created, and the session's Ctrl-C
+    // handler, registered after it, must come first (it passes the signal on).
     let mut editor = rustyline::Editor::new().map_err(|e| e.to_string())?;
-    editor.set_helper(Some(Cells));
+    // Once rask has been built here, the prompt comes at once and the first cell waits for
+    // the session; the first build shows its progress before the prompt instead.
+    let session = Rc::new(RefCell::new(match CacheDir::has_built() {
+        true => Background::spawn(),
+        false => Background::Ready(Box::new(starting::start()?)),
+    }));
+    println!("rask {} — Rust with rask preloaded. :help for help, Ctrl-D to leave.", env!("CARGO_PKG_VERSION"));
+    editor.set_helper(Some(Cells(session.clone())));
     let history = CacheDir::root().join("history.txt");
     let _ = editor.load_history(&history);
     loop {
@@ -126,7 +125,15 @@ fn interactive() -> Result<(), String> {
                     continue;
                 }
                 let _ = editor.add_history_entry(cell.as_str());
-                if let Err(e) = show(&mut session, &cell) {
+                let mut session = session.borrow_mut();
+                let session = match session.ready() {
+                    Some(session) => session,
+                    None => {
+                        eprintln!("rask: waiting for the session to start ...");
+                        session.wait()?
+                    }
+                };
+                if let Err(e) = show(session, &cell) {
                     eprintln!("{e}");
                 }
             }

@@ -56,7 +56,8 @@ t.compute()? + 1
 use rask::polars::prelude::*;
 let pl = df!("k" => ["a", "b", "a"], "v" => [1i64, 2, 3])?;
 let sums = dd::from_polars(pl, 2).groupby(["k"]).agg([col("v").sum()]);
-sums.compute()?.sort(["k"], Default::default())?.column("v")?.i64()?.to_vec()
+let computed = sums.compute()?;
+computed.sort(["k"], Default::default())?.column("v")?.i64()?.to_vec()
 sums
 "#,
     );
@@ -66,6 +67,7 @@ sums
     let lines: Vec<&str> = stdout.lines().collect();
     // 0+1+2 + 0+1+2+3+4, plus one
     assert!(lines.contains(&"14"), "the delayed value: {stdout}");
+    // A frame computed in one cell and sorted by polars in the next (cells share one polars).
     assert!(lines.contains(&"[Some(4), Some(2)]"), "the group sums: {stdout}");
     assert!(lines.contains(&"DataFrame: 1 partitions, columns k: str, v: i64"), "the frame's display: {stdout}");
 }
@@ -127,9 +129,16 @@ fn a_compile_error_then_ctrl_c_keep_earlier_variables() {
 }
 
 #[test]
-fn visualize_draws_the_graph_as_text_and_names_the_svg() {
+fn tab_completes_and_visualize_draws_the_graph_as_text_and_names_the_svg() {
     let _turn = one_at_a_time();
     let mut p = prompt();
+    p.send_line("let v: Vec<u8> = Vec::new();").expect("send");
+    p.expect(">> ").expect("prompt");
+    p.send("v.is_em").expect("send");
+    p.send("\t").expect("Tab");
+    p.send_line("").expect("send");
+    p.expect(Regex("\r\ntrue\r\n")).expect("Tab completed is_empty");
+
     p.send_line("let x = delayed!(i64::abs(-3)).map(|v| v * 2);").expect("send");
     p.expect(">> ").expect("prompt");
     p.send_line("x.visualize()?").expect("send");

@@ -63,7 +63,7 @@ impl Drop for Running<'_> {
 ///
 /// ```no_run
 /// # fn main() -> Result<(), rask_session::SessionError> {
-/// let mut session = rask_session::Session::start(|_, line| println!("{line}"))?;
+/// let mut session = rask_session::Session::start(|_, line| println!("{line}"), |_, _| {})?;
 /// let interrupter = session.interrupter();
 /// std::thread::spawn(move || {
 ///     std::thread::sleep(std::time::Duration::from_secs(1));
@@ -84,7 +84,7 @@ impl Interrupter {
     pub fn interrupt(&self, grace: Duration) -> bool {
         let state = self.0.clone();
         let turn = state.turns.load(Ordering::SeqCst);
-        if turn % 2 == 0 {
+        if turn.is_multiple_of(2) {
             return false;
         }
         let pid = state.child.lock().unwrap_or_else(|p| p.into_inner()).id();

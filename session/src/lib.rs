@@ -12,8 +12,10 @@
 
 mod cache;
 mod diagnostics;
+mod dylib;
 mod interrupt;
 mod preexpand;
+mod progress;
 mod user_errors;
 
 use std::collections::HashMap;
@@ -24,10 +26,12 @@ use std::time::{Duration, Instant};
 pub use cache::CacheDir;
 use interrupt::CellState;
 pub use interrupt::Interrupter;
+pub use progress::{BuildProgress, ProgressFn};
 
 /// Runs the evcxr child process when this binary was started as one (and then never
 /// returns); does nothing otherwise. Call it before anything else in `main`.
 pub fn runtime_hook() {
+    dylib::hook();
     if std::env::var_os("EVCXR_IS_RUNTIME").is_some() {
         interrupt::ignore_sigint_in_child();
         user_errors::mark_in_child();
@@ -79,6 +83,8 @@ pub struct CellOutput {
     pub content: HashMap<String, String>,
     /// Compile and run time.
     pub duration: Duration,
+    /// evcxr's phases (analysis, compile, run, ...) with their times, when `:timing` is on.
+    pub phases: Vec<(String, Duration)>,
 }
 
 impl CellOutput {
@@ -113,8 +119,44 @@ fn set_by_cargo_run(name: &str) -> bool {
         .any(|prefix| name.starts_with(prefix))
 }
 
-/// What every session evaluates first.
-const PRELUDE: &str = "#[macro_use] extern crate rask;\nuse rask::prelude::*;";
+/// What may replace `cell[start..end]` at the cursor (see [`Session::completions`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completions {
+    /// Where the replaced text starts (a byte offset in the cell).
+    pub start: usize,
+    /// Where it ends.
+    pub end: usize,
+    /// The candidates, best first.
+    pub candidates: Vec<String>,
+}
+
+/// A start-up step that failed, as one line: compile errors are told once each (an
+/// interrupted build reports "compilation was interrupted" for every crate it stopped).
+fn setup_error(step: &str, error: evcxr::Error) -> SessionError {
+    let message = match error {
+        evcxr::Error::CompilationErrors(errors) => {
+            let mut messages: Vec<String> = Vec::new();
+            for e in &errors {
+                let m = e.message();
+                if !messages.contains(&m) {
+                    messages.push(m);
+                }
+            }
+            messages.truncate(3);
+            messages.join("; ")
+        }
+        other => other.to_string(),
+    };
+    SessionError::Setup(format!("{step}: {}", message.trim()))
+}
+
+/// A completion asked for at start-up, only to load rust-analyzer's view of the crates.
+const WARM_UP: &str = "let warm_up = rask::dataframe::DataFrame::npartitions; warm_up.";
+
+/// What every session evaluates first. The `?` makes evcxr allow `?` in cells from the
+/// start: it otherwise learns so from the first cell that uses one, and when that cell ends
+/// in `value?` it gives up the value's rich display (evcxr_display) for `{:?}` instead.
+const PRELUDE: &str = "#[macro_use] extern crate rask;\nuse rask::prelude::*;\nOk::<(), String>(())?;";
 
 /// One evcxr context with rask loaded.
 pub struct Session {
@@ -126,14 +168,21 @@ pub struct Session {
 impl Session {
     /// Starts a session: claims a build directory in the cache, starts evcxr, adds rask (the
     /// first time on a machine this compiles rask and polars, which takes minutes), and
-    /// brings `rask::prelude::*` into scope. `output` receives the child's lines as they come.
-    pub fn start(output: impl FnMut(Stream, &str) + Send + 'static) -> Result<Session, SessionError> {
+    /// brings `rask::prelude::*` into scope. `output` receives the child's lines as they come;
+    /// `progress` hears how compiling rask and its dependencies goes, if anything needs it.
+    pub fn start(
+        output: impl FnMut(Stream, &str) + Send + 'static,
+        progress: impl ProgressFn,
+    ) -> Result<Session, SessionError> {
         let cache = CacheDir::claim()?;
         // SAFETY: evcxr reads the environment when the context is created, right below; the
         // session is started before the front ends start their threads.
         unsafe {
             std::env::set_var("EVCXR_TMPDIR", cache.path());
             std::env::set_var(interrupt::CANCEL_ON_SIGINT, "1");
+            std::env::set_var(progress::BUILD_LOG, cache.build_log());
+            dylib::configure_evcxr(&CacheDir::root())
+                .map_err(|e| SessionError::Setup(format!("writing evcxr's configuration: {e}")))?;
             for (name, _) in std::env::vars_os() {
                 if name.to_str().is_some_and(set_by_cargo_run) {
                     std::env::remove_var(name);
@@ -152,8 +201,19 @@ impl Session {
         }
         let path = rask_path();
         let dep = format!(":dep rask = {{ path = {:?} }}", path.display().to_string());
-        ctx.execute(&dep).map_err(|e| SessionError::Setup(format!("adding rask from {}: {e}", path.display())))?;
-        ctx.execute(PRELUDE).map_err(|e| SessionError::Setup(format!("loading rask's prelude: {e}")))?;
+        progress::watch_build(
+            &CacheDir::root(),
+            &cache.build_log(),
+            || {
+                ctx.execute(&dep).map_err(|e| setup_error(&format!("adding rask from {}", path.display()), e))?;
+                ctx.execute(PRELUDE).map_err(|e| setup_error("loading rask's prelude", e))
+            },
+            progress,
+        )?;
+        // rust-analyzer, which evcxr asks for the type of each `let`, loads std, polars and
+        // rask on its first query (about 9 s); a completion makes that happen now, so the
+        // first `let` of the user's takes a second like any other.
+        let _ = ctx.completions(WARM_UP, WARM_UP.len());
         let cells = CellState::new(ctx.process_handle());
         Ok(Session { ctx, cells, _cache: cache })
     }
@@ -185,7 +245,11 @@ impl Session {
                 if out.content_by_mime_type.remove(user_errors::ERROR_MIME).is_some() {
                     return Err(SessionError::Runtime("the cell stopped at an error (printed above)".into()));
                 }
-                Ok(CellOutput { content: out.content_by_mime_type, duration: start.elapsed() })
+                let phases = match out.timing {
+                    Some(_) => out.phases.into_iter().map(|p| (p.name, p.duration)).collect(),
+                    None => Vec::new(),
+                };
+                Ok(CellOutput { content: out.content_by_mime_type, duration: start.elapsed(), phases })
             }
             Err(evcxr::Error::CompilationErrors(errors)) => {
                 Err(SessionError::Compile(diagnostics::render(&errors, cell)))
@@ -203,6 +267,29 @@ impl Session {
     /// A handle that interrupts the running cell from another thread.
     pub fn interrupter(&self) -> Interrupter {
         Interrupter(self.cells.clone())
+    }
+
+    /// Completions at byte offset `pos` of `cell`: names, methods and fields as
+    /// rust-analyzer sees them with the session's variables in scope, or evcxr's commands
+    /// after `:`; none when nothing fits.
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), rask_session::SessionError> {
+    /// let mut session = rask_session::Session::start(|_, _| {}, |_, _| {})?;
+    /// let found = session.completions("vec![1].it", 10);
+    /// assert_eq!(found.start, 8);
+    /// assert!(found.candidates.iter().any(|n| n == "iter"));
+    /// # Ok(()) }
+    /// ```
+    pub fn completions(&mut self, cell: &str, pos: usize) -> Completions {
+        match self.ctx.completions(cell, pos) {
+            Ok(c) => Completions {
+                start: c.start_offset,
+                end: c.end_offset,
+                candidates: c.completions.into_iter().map(|c| c.code).collect(),
+            },
+            Err(_) => Completions { start: pos, end: pos, candidates: Vec::new() },
+        }
     }
 
     /// The variables defined so far, with their types.
