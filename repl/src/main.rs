@@ -36,6 +36,10 @@ const HELP: &str = "rask: Rust with rask preloaded (`use rask::prelude::*;`).
 
 fn main() -> ExitCode {
     rask_session::runtime_hook();
+    // rask in the process that runs cells draws a progress bar for each run on this
+    // terminal (its own standard error is a pipe).
+    // SAFETY: no other thread runs yet.
+    unsafe { std::env::set_var("RASK_PROGRESS_ON_TTY", "1") };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         [] => interactive(),

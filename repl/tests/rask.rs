@@ -111,7 +111,7 @@ fn a_compile_error_then_ctrl_c_keep_earlier_variables() {
     p.expect(">> ").expect("prompt");
     p.send_line("println!(\"computing\"); rask::compute(&slow)?.len()").expect("send");
     p.expect(Regex("\r\ncomputing\r\n")).expect("the cell runs");
-    std::thread::sleep(Duration::from_millis(500));
+    p.expect(Regex(r"\] \d+/2000 tasks")).expect("a progress bar on the terminal");
     p.send(ControlCode::EndOfText).expect("Ctrl-C");
     p.expect("cancelled").expect("the computation is cancelled");
     p.expect(">> ").expect("prompt");

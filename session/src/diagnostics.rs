@@ -34,7 +34,8 @@ pub(crate) fn render(errors: &[CompilationError], cell: &str) -> String {
             out.push_str(&format!("   | {}{} {}\n", " ".repeat(span.start_column - 1), "^".repeat(width), m.label));
         }
         for help in e.help() {
-            out.push_str(&format!("   = help: {help}\n"));
+            // The first line is the advice; rustc's suggested code may follow it.
+            out.push_str(&format!("   = help: {}\n", help.lines().next().unwrap_or_default()));
         }
     }
     out.trim_end().to_string()

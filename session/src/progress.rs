@@ -75,7 +75,8 @@ impl std::fmt::Display for BuildProgress {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let secs = self.elapsed.as_secs();
         if self.finished {
-            return write!(f, "compiled {} crates in {}:{:02}", self.compiled, secs / 60, secs % 60);
+            let s = if self.compiled == 1 { "" } else { "s" };
+            return write!(f, "compiled {} crate{s} in {}:{:02}", self.compiled, secs / 60, secs % 60);
         }
         write!(
             f,

@@ -1,7 +1,7 @@
 //! Listeners that show what a run does: a terminal progress bar and a profiler.
 
 mod profiler;
-mod progress;
+pub(crate) mod progress;
 
 pub use profiler::{Profiler, TaskRecord};
 pub use progress::ProgressBar;

@@ -23,6 +23,9 @@ pub struct ProgressBar {
     min_time: Duration,
     bars: Mutex<HashMap<u64, indicatif::ProgressBar>>,
     target: fn() -> ProgressDrawTarget,
+    /// Whether a finished bar stays drawn (cleared on the REPL's terminal, where the cell's
+    /// value follows).
+    keep: bool,
 }
 
 impl Default for ProgressBar {
@@ -39,7 +42,31 @@ impl ProgressBar {
 
     /// A bar that appears once a run has lasted `min_time`.
     pub fn with_min_time(min_time: Duration) -> Self {
-        ProgressBar { min_time, bars: Mutex::new(HashMap::new()), target: ProgressDrawTarget::stderr }
+        ProgressBar { min_time, bars: Mutex::new(HashMap::new()), target: ProgressDrawTarget::stderr, keep: true }
+    }
+}
+
+/// The environment variable that shows a bar for every run on the process's terminal
+/// (`/dev/tty`, any value): the REPL sets it for the process that runs its cells, whose
+/// standard error is a pipe.
+pub(crate) const ON_TERMINAL: &str = "RASK_PROGRESS_ON_TTY";
+
+/// Subscribes a bar drawn on `/dev/tty` for every run, once, if [`ON_TERMINAL`] is set.
+pub(crate) fn install_from_env() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os(ON_TERMINAL).is_some() {
+            crate::events::subscribe(ProgressBar { target: controlling_terminal, keep: false, ..ProgressBar::new() }).keep();
+        }
+    });
+}
+
+/// The process's controlling terminal, or nowhere when it has none.
+fn controlling_terminal() -> ProgressDrawTarget {
+    let open = || std::fs::OpenOptions::new().read(true).write(true).open("/dev/tty");
+    match (open(), open()) {
+        (Ok(read), Ok(write)) => ProgressDrawTarget::term(console::Term::read_write_pair(read, write), 15),
+        _ => ProgressDrawTarget::hidden(),
     }
 }
 
@@ -65,7 +92,8 @@ impl Listener for ProgressBar {
             Event::RunFinished { run, outcome, .. } => {
                 if let Some(bar) = bars.remove(&run) {
                     match outcome {
-                        Outcome::Completed => bar.finish(),
+                        Outcome::Completed if self.keep => bar.finish(),
+                        Outcome::Completed => bar.finish_and_clear(),
                         Outcome::Failed | Outcome::Cancelled => bar.abandon(),
                     }
                 }

@@ -131,6 +131,7 @@ pub(crate) fn run(graph: &TaskGraph, options: &RunOptions) -> Result<Vec<Value>>
     let token = options.cancel.clone().unwrap_or_default();
     let _active = cancel::register(&token);
     interrupt::install_from_env();
+    crate::diagnostics::progress::install_from_env();
     let listeners = crate::events::listeners_with(&options.listeners);
     let run = state::Run::new(&plan, token, listeners, scheduler);
     match scheduler {
