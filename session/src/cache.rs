@@ -9,6 +9,9 @@ use std::path::{Path, PathBuf};
 
 use crate::SessionError;
 
+/// The file under the root that says a session has started with this cache.
+const STARTED: &str = "started";
+
 /// How many sessions can run at once, each with its own build directory.
 const SLOTS: usize = 8;
 
@@ -31,10 +34,15 @@ impl CacheDir {
         base.join("rask")
     }
 
-    /// Whether a full build of rask and its dependencies has finished in this cache before,
-    /// so that starting a session takes seconds rather than minutes.
+    /// Whether a session has started with this cache before, so that starting one takes
+    /// seconds rather than the minutes of compiling rask and polars.
     pub fn has_built() -> bool {
-        Self::root().join(crate::progress::LAST_BUILD).exists()
+        Self::root().join(STARTED).exists()
+    }
+
+    /// Records that a session started (see [`CacheDir::has_built`]).
+    pub(crate) fn mark_started(&self) {
+        let _ = std::fs::write(Self::root().join(STARTED), "");
     }
 
     /// Claims the first build directory no other session holds.

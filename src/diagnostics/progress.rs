@@ -56,7 +56,8 @@ pub(crate) fn install_from_env() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         if std::env::var_os(ON_TERMINAL).is_some() {
-            crate::events::subscribe(ProgressBar { target: controlling_terminal, keep: false, ..ProgressBar::new() }).keep();
+            crate::events::subscribe(ProgressBar { target: controlling_terminal, keep: false, ..ProgressBar::new() })
+                .keep();
         }
     });
 }
