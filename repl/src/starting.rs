@@ -1,8 +1,7 @@
 //! Starting the session: the progress line while rask and polars compile, Ctrl-C wired to
-//! the running cell, and a start in the background so the prompt is there at once.
+//! the running cell.
 
 use std::io::{IsTerminal, Write};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use rask_session::{BuildProgress, CacheDir, Session, Stream};
@@ -64,49 +63,4 @@ fn draw(report: &BuildProgress, out: &mut dyn Write) -> std::io::Result<()> {
     let filled = (report.fraction() * WIDTH as f64) as usize;
     write!(out, "\r\x1b[2K[{}{}] {report}", "=".repeat(filled), " ".repeat(WIDTH - filled))?;
     out.flush()
-}
-
-/// A session that starts on another thread, so that the prompt is shown at once; the first
-/// cell waits for it.
-pub(crate) enum Background {
-    /// Still starting.
-    Starting(mpsc::Receiver<Result<Session, String>>),
-    /// Ready.
-    Ready(Box<Session>),
-}
-
-impl Background {
-    /// Starts the session in the background.
-    pub(crate) fn spawn() -> Background {
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let _ = tx.send(start());
-        });
-        Background::Starting(rx)
-    }
-
-    /// The session, once it has started; `None` while it starts.
-    pub(crate) fn ready(&mut self) -> Option<&mut Session> {
-        if let Background::Starting(rx) = self
-            && let Ok(Ok(session)) = rx.try_recv()
-        {
-            *self = Background::Ready(Box::new(session));
-        }
-        match self {
-            Background::Ready(session) => Some(session),
-            Background::Starting(_) => None,
-        }
-    }
-
-    /// The session, waiting for it to start; `Err` when it could not.
-    pub(crate) fn wait(&mut self) -> Result<&mut Session, String> {
-        if let Background::Starting(rx) = self {
-            let session = rx.recv().map_err(|_| "the session could not start (see above)".to_string())??;
-            *self = Background::Ready(Box::new(session));
-        }
-        match self {
-            Background::Ready(session) => Ok(session),
-            Background::Starting(_) => unreachable!("set just above"),
-        }
-    }
 }
