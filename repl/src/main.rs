@@ -18,6 +18,7 @@ use rustyline::completion::Completer;
 use rustyline::error::ReadlineError;
 use rustyline::validate::{ValidationContext, ValidationResult, Validator};
 use rustyline::{Context, Helper, Highlighter, Hinter};
+use starting::Background;
 
 const USAGE: &str = "usage: rask            start the REPL
        rask run FILE   run a file of REPL input (stops at the first error)
@@ -88,13 +89,15 @@ fn run_file(path: &str) -> Result<(), String> {
 
 /// rustyline's view of the session: where a cell ends, and completions (Tab).
 #[derive(Helper, Highlighter, Hinter)]
-struct Cells(Rc<RefCell<Session>>);
+struct Cells(Rc<RefCell<Background>>);
 
 impl Completer for Cells {
     type Candidate = String;
 
     fn complete(&self, line: &str, pos: usize, _: &Context<'_>) -> rustyline::Result<(usize, Vec<String>)> {
-        let found = self.0.borrow_mut().completions(line, pos);
+        let mut session = self.0.borrow_mut();
+        let Some(session) = session.ready() else { return Ok((pos, Vec::new())) };
+        let found = session.completions(line, pos);
         Ok((found.start, found.candidates))
     }
 }
@@ -109,7 +112,12 @@ fn interactive() -> Result<(), String> {
     // The editor first: it takes SIGINT for itself when created, and the session's Ctrl-C
     // handler, registered after it, must come first (it passes the signal on).
     let mut editor = rustyline::Editor::new().map_err(|e| e.to_string())?;
-    let session = Rc::new(RefCell::new(starting::start()?));
+    // Once rask has been built here, the prompt comes at once and the first cell waits for
+    // the session; the first build shows its progress before the prompt instead.
+    let session = Rc::new(RefCell::new(match CacheDir::has_built() {
+        true => Background::spawn()?,
+        false => Background::Ready(Box::new(starting::start()?)),
+    }));
     println!("rask {} — Rust with rask preloaded. :help for help, Ctrl-D to leave.", env!("CARGO_PKG_VERSION"));
     editor.set_helper(Some(Cells(session.clone())));
     let history = CacheDir::root().join("history.txt");
@@ -121,7 +129,15 @@ fn interactive() -> Result<(), String> {
                     continue;
                 }
                 let _ = editor.add_history_entry(cell.as_str());
-                if let Err(e) = show(&mut session.borrow_mut(), &cell) {
+                let mut session = session.borrow_mut();
+                let session = match session.ready() {
+                    Some(session) => session,
+                    None => {
+                        eprintln!("rask: waiting for the session to start ...");
+                        session.wait()?
+                    }
+                };
+                if let Err(e) = show(session, &cell) {
                     eprintln!("{e}");
                 }
             }

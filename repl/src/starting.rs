@@ -1,10 +1,11 @@
 //! Starting the session: the progress line while rask and polars compile, Ctrl-C wired to
-//! the running cell.
+//! the running cell, and a start in the background so the prompt is there at once.
 
 use std::io::{IsTerminal, Write};
+use std::sync::mpsc;
 use std::time::Duration;
 
-use rask_session::{BuildProgress, CacheDir, Session, Stream};
+use rask_session::{BuildProgress, CacheDir, Session, Starter, Stream};
 use signal_hook::consts::SIGINT;
 use signal_hook::iterator::Signals;
 
@@ -17,6 +18,11 @@ const LOG_EVERY: Duration = Duration::from_secs(30);
 /// Starts a session whose output goes to this terminal, and on which Ctrl-C (while a cell
 /// runs) interrupts the cell.
 pub(crate) fn start() -> Result<Session, String> {
+    start_prepared(Session::prepare().map_err(|e| e.to_string())?)
+}
+
+/// [`start`], after [`Session::prepare`] (which must run before other threads do).
+fn start_prepared(starter: Starter) -> Result<Session, String> {
     if !CacheDir::has_built() {
         eprintln!(
             "rask: the first start on a machine compiles rask and polars (cache in {})",
@@ -25,23 +31,24 @@ pub(crate) fn start() -> Result<Session, String> {
     }
     let terminal = std::io::stderr().is_terminal();
     let mut last_logged = Duration::ZERO;
-    let session = Session::start(
-        |stream, line| match stream {
-            Stream::Stdout => println!("{line}"),
-            Stream::Stderr => eprintln!("{line}"),
-        },
-        move |report: &BuildProgress, out: &mut dyn Write| {
-            let _ = if terminal {
-                draw(report, out)
-            } else if report.finished || report.elapsed >= last_logged + LOG_EVERY || report.compiled == 1 {
-                last_logged = report.elapsed;
-                writeln!(out, "rask: {report}")
-            } else {
-                Ok(())
-            };
-        },
-    )
-    .map_err(|e| e.to_string())?;
+    let session = starter
+        .start(
+            |stream, line| match stream {
+                Stream::Stdout => println!("{line}"),
+                Stream::Stderr => eprintln!("{line}"),
+            },
+            move |report: &BuildProgress, out: &mut dyn Write| {
+                let _ = if terminal {
+                    draw(report, out)
+                } else if report.finished || report.elapsed >= last_logged + LOG_EVERY || report.compiled == 1 {
+                    last_logged = report.elapsed;
+                    writeln!(out, "rask: {report}")
+                } else {
+                    Ok(())
+                };
+            },
+        )
+        .map_err(|e| e.to_string())?;
     let interrupter = session.interrupter();
     let mut signals = Signals::new([SIGINT]).map_err(|e| format!("listening for Ctrl-C: {e}"))?;
     std::thread::spawn(move || {
@@ -64,3 +71,64 @@ fn draw(report: &BuildProgress, out: &mut dyn Write) -> std::io::Result<()> {
     write!(out, "\r\x1b[2K[{}{}] {report}", "=".repeat(filled), " ".repeat(WIDTH - filled))?;
     out.flush()
 }
+
+/// A session that starts on another thread, so that the prompt is shown at once; the first
+/// cell waits for it.
+pub(crate) enum Background {
+    /// Still starting.
+    Starting(mpsc::Receiver<Result<Session, String>>),
+    /// Ready.
+    Ready(Box<Session>),
+    /// It could not start, for this reason.
+    Failed(String),
+}
+
+impl Background {
+    /// Prepares the session here and starts it on another thread.
+    pub(crate) fn spawn() -> Result<Background, String> {
+        let starter = Session::prepare().map_err(|e| e.to_string())?;
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(start_prepared(starter));
+        });
+        Ok(Background::Starting(rx))
+    }
+
+    /// The session, once it has started; `None` while it starts or if it could not.
+    pub(crate) fn ready(&mut self) -> Option<&mut Session> {
+        if let Background::Starting(rx) = self {
+            match rx.try_recv() {
+                Ok(started) => self.settle(started),
+                Err(mpsc::TryRecvError::Empty) => {}
+                Err(mpsc::TryRecvError::Disconnected) => self.settle(Err(STOPPED.into())),
+            }
+        }
+        match self {
+            Background::Ready(session) => Some(session),
+            Background::Starting(_) | Background::Failed(_) => None,
+        }
+    }
+
+    /// The session, waiting for it to start; `Err` when it could not.
+    pub(crate) fn wait(&mut self) -> Result<&mut Session, String> {
+        if let Background::Starting(rx) = self {
+            let started = rx.recv().unwrap_or_else(|_| Err(STOPPED.into()));
+            self.settle(started);
+        }
+        match self {
+            Background::Ready(session) => Ok(session),
+            Background::Failed(why) => Err(why.clone()),
+            Background::Starting(_) => unreachable!("settled just above"),
+        }
+    }
+
+    fn settle(&mut self, started: Result<Session, String>) {
+        *self = match started {
+            Ok(session) => Background::Ready(Box::new(session)),
+            Err(why) => Background::Failed(why),
+        };
+    }
+}
+
+/// Why the session is missing when the thread starting it ended without a word.
+const STOPPED: &str = "the session stopped while starting";

@@ -24,6 +24,8 @@ fn one_at_a_time() -> MutexGuard<'static, ()> {
 fn rask() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_rask"));
     cmd.env("RASK_CACHE_DIR", std::env::temp_dir().join("rask-test-cache"));
+    // Panics are told in one line unless the user asks for backtraces.
+    cmd.env_remove("RUST_BACKTRACE");
     cmd.env("RASK_GRAPH_DIR", PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("graphs"));
     cmd
 }
@@ -80,17 +82,72 @@ fn run_stops_at_the_first_error_with_its_line() {
     assert!(stderr.contains("bad.rs:3: error[E0308]: mismatched types"), "{stderr}");
     assert!(stderr.contains("   | let y: i64 = \"two\";"), "the span is shown: {stderr}");
     assert!(!String::from_utf8_lossy(&out.stdout).lines().any(|l| l == "2"), "nothing runs after the error");
+
+    let out = rask_run("panics.rs", "let v: Vec<i64> = vec![1, 2];\neprintln!(\"before\"); v[5]\nv.len()\n");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    let told: Vec<&str> = stderr.lines().filter(|l| !l.starts_with("rask: ")).collect();
+    assert_eq!(
+        told,
+        [
+            "before",
+            "the cell panicked: index out of bounds: the len is 2 but the index is 5",
+            "error: panics.rs:2: the cell stopped at an error (printed above)"
+        ]
+        .map(|l| l.replace(
+            "panics.rs",
+            &PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("repl-run/panics.rs").display().to_string()
+        )),
+        "the panic in one line, before the error that ends the run: {stderr}"
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).lines().any(|l| l == "2"), "nothing runs after the panic");
+}
+
+/// A new prompt: rustyline turns bracketed paste on, then draws `>> `. (A bare `>> ` also
+/// matches the redraw of a line that wraps, and a line typed before rustyline has read the
+/// previous one to its end is dropped with rustyline's read buffer.)
+const PROMPT: Regex<&str> = Regex(r"\x1b\[\?2004h[^\n]*?>> ");
+
+/// `rask` under a pseudo-terminal.
+struct Terminal(expectrl::session::OsSession);
+
+impl Terminal {
+    /// Waits for `needle`; on a timeout, fails showing `what` was awaited and the output
+    /// that came instead.
+    fn wait(&mut self, needle: impl expectrl::Needle, what: &str) -> expectrl::Captures {
+        match self.0.expect(needle) {
+            Ok(found) => found,
+            Err(e) => {
+                let (mut rest, mut buf) = (Vec::new(), [0u8; 4096]);
+                while let Ok(n @ 1..) = self.0.try_read(&mut buf) {
+                    rest.extend_from_slice(&buf[..n]);
+                }
+                panic!("{what}: {e}; the terminal showed instead:\n{}", String::from_utf8_lossy(&rest));
+            }
+        }
+    }
+
+    /// Types `line` and Enter.
+    fn line(&mut self, line: &str) {
+        self.0.send_line(line).expect("typing");
+    }
+
+    /// Types `keys`.
+    fn keys(&mut self, keys: impl AsRef<[u8]>) {
+        self.0.send(keys).expect("typing");
+    }
 }
 
 /// The interactive prompt under a pseudo-terminal.
-fn prompt() -> expectrl::session::OsSession {
+fn prompt() -> Terminal {
     // The first start on a machine compiles rask and polars: `rask prepare` waits for it
     // without the busy polling of `expect`.
     assert!(rask().arg("prepare").status().expect("rask prepare runs").success());
     let mut p = expectrl::Session::spawn(rask()).expect("rask starts under a pty");
     p.set_expect_timeout(Some(Duration::from_secs(300)));
-    p.expect(">> ").expect("the first prompt");
-    p.set_expect_timeout(Some(Duration::from_secs(120)));
+    let mut p = Terminal(p);
+    p.wait(PROMPT, "the first prompt");
+    p.0.set_expect_timeout(Some(Duration::from_secs(120)));
     p
 }
 
@@ -98,51 +155,51 @@ fn prompt() -> expectrl::session::OsSession {
 fn a_compile_error_then_ctrl_c_keep_earlier_variables() {
     let _turn = one_at_a_time();
     let mut p = prompt();
-    p.send_line("let a = 41;").expect("send");
-    p.expect(">> ").expect("prompt");
-    p.send_line("let b: i64 = \"two\";").expect("send");
-    p.expect("error[E0308]: mismatched types").expect("the compile error");
-    p.expect(">> ").expect("prompt");
-    p.send_line("a + 1").expect("send");
-    p.expect(Regex("\r\n42\r\n")).expect("a is intact after the error");
+    p.line("let a = 41;");
+    p.wait(PROMPT, "prompt");
+    p.line("let b: i64 = \"two\";");
+    p.wait("error[E0308]: mismatched types", "the compile error");
+    p.wait(PROMPT, "prompt");
+    p.line("a + 1");
+    p.wait(Regex("\r\n42\r\n"), "a is intact after the error");
 
     // About 10 s of work on two threads, interrupted after it started.
-    p.send_line("let slow: Vec<Delayed<u64>> = (0..2000u64).map(|i| Delayed::value(i).map(|i| { std::thread::sleep(std::time::Duration::from_millis(10)); i })).collect();").expect("send");
-    p.expect(">> ").expect("prompt");
-    p.send_line("println!(\"computing\"); rask::compute(&slow)?.len()").expect("send");
-    p.expect(Regex("\r\ncomputing\r\n")).expect("the cell runs");
-    p.expect(Regex(r"\] \d+/2000 tasks")).expect("a progress bar on the terminal");
-    p.send(ControlCode::EndOfText).expect("Ctrl-C");
-    p.expect("cancelled").expect("the computation is cancelled");
-    p.expect(">> ").expect("prompt");
-    p.send_line("a + 2").expect("send");
-    p.expect(Regex("\r\n43\r\n")).expect("a is intact after Ctrl-C");
+    p.line("let slow: Vec<Delayed<u64>> = (0..2000u64).map(|i| Delayed::value(i).map(|i| { std::thread::sleep(std::time::Duration::from_millis(10)); i })).collect();");
+    p.wait(PROMPT, "prompt");
+    p.line("println!(\"computing\"); rask::compute(&slow)?.len()");
+    p.wait(Regex("\r\ncomputing\r\n"), "the cell runs");
+    p.wait(Regex(r"\] \d+/2000 tasks"), "a progress bar on the terminal");
+    p.keys(ControlCode::EndOfText);
+    p.wait("cancelled", "the computation is cancelled");
+    p.wait(PROMPT, "prompt");
+    p.line("a + 2");
+    p.wait(Regex("\r\n43\r\n"), "a is intact after Ctrl-C");
 
     // A cell that ignores the interrupt: its process restarts, and what was lost is said.
-    p.send_line("loop { std::thread::sleep(std::time::Duration::from_millis(10)); }").expect("send");
+    p.line("loop { std::thread::sleep(std::time::Duration::from_millis(10)); }");
     std::thread::sleep(Duration::from_secs(4));
-    p.send(ControlCode::EndOfText).expect("Ctrl-C");
-    p.expect(Regex("the session restarted; these variables were lost: .*a")).expect("the restart is reported");
-    p.expect(">> ").expect("prompt");
-    p.send_line("7 * 6").expect("send");
-    p.expect(Regex("\r\n42\r\n")).expect("the new session works");
+    p.keys(ControlCode::EndOfText);
+    p.wait(Regex("the session restarted; these variables were lost: .*a"), "the restart is reported");
+    p.wait(PROMPT, "prompt");
+    p.line("7 * 6");
+    p.wait(Regex("\r\n42\r\n"), "the new session works");
 }
 
 #[test]
 fn tab_completes_and_visualize_draws_the_graph_as_text_and_names_the_svg() {
     let _turn = one_at_a_time();
     let mut p = prompt();
-    p.send_line("let v: Vec<u8> = Vec::new();").expect("send");
-    p.expect(">> ").expect("prompt");
-    p.send("v.is_em").expect("send");
-    p.send("\t").expect("Tab");
-    p.send_line("").expect("send");
-    p.expect(Regex("\r\ntrue\r\n")).expect("Tab completed is_empty");
+    p.line("let v: Vec<u8> = Vec::new();");
+    p.wait(PROMPT, "prompt");
+    p.keys("v.is_em");
+    p.keys("\t");
+    p.line("");
+    p.wait(Regex("\r\ntrue\r\n"), "Tab completed is_empty");
 
-    p.send_line("let x = delayed!(i64::abs(-3)).map(|v| v * 2);").expect("send");
-    p.expect(">> ").expect("prompt");
-    p.send_line("x.visualize()?").expect("send");
-    let drawn = p.expect(Regex(r"graph written to [^\r\n]+\.svg")).expect("the file");
+    p.line("let x = delayed!(i64::abs(-3)).map(|v| v * 2);");
+    p.wait(PROMPT, "prompt");
+    p.line("x.visualize()?");
+    let drawn = p.wait(Regex(r"graph written to [^\r\n]+\.svg"), "the file");
     let path =
         String::from_utf8_lossy(drawn.get(0).expect("match")).trim_start_matches("graph written to ").to_string();
     let svg = std::fs::read_to_string(&path).expect("the SVG file exists");

@@ -11,12 +11,12 @@
 //! starts the same binary again as the child that runs cells.
 
 mod cache;
+mod child_output;
 mod diagnostics;
 mod dylib;
 mod interrupt;
 mod preexpand;
 mod progress;
-mod user_errors;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -34,7 +34,7 @@ pub fn runtime_hook() {
     dylib::hook();
     if std::env::var_os("EVCXR_IS_RUNTIME").is_some() {
         interrupt::ignore_sigint_in_child();
-        user_errors::mark_in_child();
+        child_output::route_in_child();
     }
     evcxr::runtime_hook();
 }
@@ -158,52 +158,60 @@ fn setup_error(step: &str, error: evcxr::Error) -> SessionError {
 /// A completion asked for at start-up, only to load rust-analyzer's view of the crates.
 const WARM_UP: &str = "let warm_up = rask::dataframe::DataFrame::npartitions; warm_up.";
 
-/// What every session evaluates first. The `?` makes evcxr allow `?` in cells from the
-/// start: it otherwise learns so from the first cell that uses one, and when that cell ends
-/// in `value?` it gives up the value's rich display (evcxr_display) for `{:?}` instead.
-const PRELUDE: &str = "#[macro_use] extern crate rask;\nuse rask::prelude::*;\nOk::<(), String>(())?;";
+/// What every session evaluates first: rask's prelude, panics told in one line, and `?`.
+///
+/// A panic in a cell reads `the cell panicked: <message>`, with the place it happened when
+/// that is outside the cell (in rask, say), instead of a report and a backtrace through
+/// evcxr's generated code; `RUST_BACKTRACE` set for the REPL brings the full report back.
+/// (The hook is set from a cell because cells link the shared std, whose hook is not the
+/// one of the binary's own std.)
+///
+/// The `?` makes evcxr allow `?` in cells from the start: it otherwise learns so from the
+/// first cell that uses one, and when that cell ends in `value?` it gives up the value's
+/// rich display (evcxr_display) for `{:?}` instead.
+const PRELUDE: &str = r#"#[macro_use] extern crate rask;
+use rask::prelude::*;
+if std::env::var_os("RASK_USER_BACKTRACE").is_none_or(|v| v == "0") {
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info.payload();
+        let message = payload.downcast_ref::<&str>().map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "(a value that is not text)".into());
+        match info.location().filter(|at| at.file() != "src/lib.rs") {
+            Some(at) => eprintln!("the cell panicked at {at}: {message}"),
+            None => eprintln!("the cell panicked: {message}"),
+        }
+    }));
+}
+Ok::<(), String>(())?;"#;
 
-/// One evcxr context with rask loaded.
-pub struct Session {
-    ctx: evcxr::CommandContext,
-    cells: Arc<CellState>,
-    _cache: CacheDir,
+/// The variable through which the session passes the user's own `RUST_BACKTRACE` to the
+/// cells (evcxr sets `RUST_BACKTRACE=1` for them); read by the [`PRELUDE`].
+const USER_BACKTRACE: &str = "RASK_USER_BACKTRACE";
+
+/// A session prepared by [`Session::prepare`], ready to start on any thread.
+pub struct Starter {
+    cache: CacheDir,
 }
 
-impl Session {
-    /// Starts a session: claims a build directory in the cache, starts evcxr, adds rask (the
-    /// first time on a machine this compiles rask and polars, which takes minutes), and
-    /// brings `rask::prelude::*` into scope. `output` receives the child's lines as they come;
-    /// `progress` hears how compiling rask and its dependencies goes, if anything needs it.
+impl Starter {
+    /// Starts evcxr, adds rask (the first time on a machine this compiles rask and polars,
+    /// which takes minutes), and brings `rask::prelude::*` into scope. `output` receives the
+    /// child's lines as they come; `progress` hears how compiling rask and its dependencies
+    /// goes, if anything needs it.
     pub fn start(
+        self,
         output: impl FnMut(Stream, &str) + Send + 'static,
         progress: impl ProgressFn,
     ) -> Result<Session, SessionError> {
-        let cache = CacheDir::claim()?;
-        // SAFETY: evcxr reads the environment when the context is created, right below; the
-        // session is started before the front ends start their threads.
-        unsafe {
-            std::env::set_var("EVCXR_TMPDIR", cache.path());
-            std::env::set_var(interrupt::CANCEL_ON_SIGINT, "1");
-            std::env::set_var(progress::BUILD_LOG, cache.build_log());
-            dylib::configure_evcxr(&CacheDir::root())
-                .map_err(|e| SessionError::Setup(format!("writing evcxr's configuration: {e}")))?;
-            for (name, _) in std::env::vars_os() {
-                if name.to_str().is_some_and(set_by_cargo_run) {
-                    std::env::remove_var(name);
-                }
-            }
-        }
+        let cache = self.cache;
         let (mut ctx, outputs) = evcxr::CommandContext::new().map_err(|e| SessionError::Setup(e.to_string()))?;
-        let output = Arc::new(Mutex::new(output));
-        for (stream, rx) in [(Stream::Stdout, outputs.stdout), (Stream::Stderr, outputs.stderr)] {
-            let output = output.clone();
-            std::thread::spawn(move || {
-                for line in rx {
-                    (output.lock().unwrap_or_else(|p| p.into_inner()))(stream, &line);
-                }
-            });
-        }
+        let output: Output = Arc::new(Mutex::new(Box::new(output)));
+        forward(outputs.stdout, output.clone(), |line| match line.strip_prefix(child_output::STDERR_TAG) {
+            Some(line) => (Stream::Stderr, line),
+            None => (Stream::Stdout, line),
+        });
+        forward(outputs.stderr, output.clone(), |line| (Stream::Stderr, line));
         if which("mold") {
             // Links each cell about 60 ms sooner than the system linker.
             ctx.execute(":linker mold").map_err(|e| setup_error("choosing mold as the linker", e))?;
@@ -225,7 +233,92 @@ impl Session {
         let _ = ctx.completions(WARM_UP, WARM_UP.len());
         cache.mark_started();
         let cells = CellState::new(ctx.process_handle());
-        Ok(Session { ctx, cells, _cache: cache })
+        Ok(Session { ctx, cells, output, _cache: cache })
+    }
+}
+
+/// Where the child's output lines go.
+type Output = Arc<Mutex<Box<dyn FnMut(Stream, &str) + Send>>>;
+
+/// Passes the lines of `lines` on to `output` as they come, each with the stream `route`
+/// gives it. Lines leave the channel only while the output lock is held, so whoever takes
+/// the lock once the channel is empty knows they have all been passed on.
+fn forward(
+    lines: crossbeam_channel::Receiver<String>,
+    output: Output,
+    route: impl Fn(&str) -> (Stream, &str) + Send + 'static,
+) {
+    std::thread::spawn(move || {
+        loop {
+            let mut ready = crossbeam_channel::Select::new();
+            ready.recv(&lines);
+            ready.ready();
+            let mut output = output.lock().unwrap_or_else(|p| p.into_inner());
+            loop {
+                match lines.try_recv() {
+                    Ok(line) => {
+                        let (stream, line) = route(&line);
+                        output(stream, line);
+                    }
+                    Err(crossbeam_channel::TryRecvError::Empty) => break,
+                    Err(crossbeam_channel::TryRecvError::Disconnected) => return,
+                }
+            }
+        }
+    });
+}
+
+/// One evcxr context with rask loaded.
+pub struct Session {
+    ctx: evcxr::CommandContext,
+    cells: Arc<CellState>,
+    output: Output,
+    _cache: CacheDir,
+}
+
+impl Session {
+    /// Starts a session: [`Session::prepare`], then [`Starter::start`].
+    pub fn start(
+        output: impl FnMut(Stream, &str) + Send + 'static,
+        progress: impl ProgressFn,
+    ) -> Result<Session, SessionError> {
+        Self::prepare()?.start(output, progress)
+    }
+
+    /// The part of starting a session that must happen before the process starts threads:
+    /// claims a build directory in the cache and sets the environment evcxr and its cargo
+    /// read. The [`Starter`] it returns starts the session on any thread, so a front end can
+    /// show its prompt while the session starts.
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), rask_session::SessionError> {
+    /// let starter = rask_session::Session::prepare()?;
+    /// let starting = std::thread::spawn(move || starter.start(|_, line| println!("{line}"), |_, _| {}));
+    /// // ... show a prompt meanwhile ...
+    /// let mut session = starting.join().expect("no panic")?;
+    /// assert_eq!(session.execute("1 + 1")?.text(), Some("2"));
+    /// # Ok(()) }
+    /// ```
+    pub fn prepare() -> Result<Starter, SessionError> {
+        let cache = CacheDir::claim()?;
+        // SAFETY: evcxr reads the environment when the context is created; front ends
+        // prepare the session before they start threads (see above).
+        unsafe {
+            std::env::set_var("EVCXR_TMPDIR", cache.path());
+            std::env::set_var(interrupt::CANCEL_ON_SIGINT, "1");
+            std::env::set_var(progress::BUILD_LOG, cache.build_log());
+            if let Some(wanted) = std::env::var_os("RUST_BACKTRACE") {
+                std::env::set_var(USER_BACKTRACE, wanted);
+            }
+            dylib::configure_evcxr(&CacheDir::root())
+                .map_err(|e| SessionError::Setup(format!("writing evcxr's configuration: {e}")))?;
+            for (name, _) in std::env::vars_os() {
+                if name.to_str().is_some_and(set_by_cargo_run) {
+                    std::env::remove_var(name);
+                }
+            }
+        }
+        Ok(Starter { cache })
     }
 
     /// Evaluates one cell: Rust statements, items and a final expression, or an evcxr
@@ -250,9 +343,12 @@ impl Session {
         let running = self.cells.running();
         let result = self.ctx.execute(cell);
         drop(running);
+        // evcxr returns once the forwarding thread has taken the cell's last line; taking
+        // the lock waits until that line is out too.
+        drop(self.output.lock());
         match result {
             Ok(mut out) => {
-                if out.content_by_mime_type.remove(user_errors::ERROR_MIME).is_some() {
+                if out.content_by_mime_type.remove(child_output::ERROR_MIME).is_some() {
                     return Err(SessionError::Runtime("the cell stopped at an error (printed above)".into()));
                 }
                 let phases = match out.timing {
