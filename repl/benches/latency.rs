@@ -13,6 +13,9 @@ use expectrl::{Expect, Regex};
 
 const ROUNDS: usize = 12;
 
+/// A new prompt (rustyline turns bracketed paste on first), not the redraw of a line.
+const PROMPT: Regex<&str> = Regex(r"\x1b\[\?2004h[^\n]*?>> ");
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
@@ -46,7 +49,7 @@ fn main() {
     let start = Instant::now();
     let mut p = expectrl::Session::spawn(cmd).expect("rask starts");
     p.set_expect_timeout(Some(Duration::from_secs(1800)));
-    p.expect(">> ").expect("the first prompt");
+    p.expect(PROMPT).expect("the first prompt");
     let first_prompt = start.elapsed().as_secs_f64();
     p.set_expect_timeout(Some(Duration::from_secs(300)));
 
@@ -54,7 +57,7 @@ fn main() {
         let t = Instant::now();
         p.send_line(line).expect("send");
         p.expect(Regex(answer)).expect("the answer");
-        p.expect(">> ").expect("the prompt");
+        p.expect(PROMPT).expect("the prompt");
         t.elapsed().as_secs_f64()
     };
     // The prompt comes at once; the session starts behind it, so the first cell's answer
