@@ -59,7 +59,11 @@ pub(crate) fn hook() {
             None => return,
         },
         Some(_) if args.first().map(Path::new) == Some(exe.as_path()) => return,
-        Some(rustc) => (rustc.into(), with_core_rmeta(args)),
+        Some(rustc) => {
+            let args = with_core_rmeta(args);
+            crate::fast_cell::record_rustc(Path::new(&rustc), &args);
+            (rustc.into(), args)
+        }
     };
     let error = std::process::Command::new(&program).args(args).exec();
     eprintln!("rask: running {}: {error}", program.display());

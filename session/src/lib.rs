@@ -14,6 +14,7 @@ mod cache;
 mod child_output;
 mod diagnostics;
 mod dylib;
+mod fast_cell;
 mod interrupt;
 mod preexpand;
 mod progress;
@@ -31,6 +32,7 @@ pub use progress::{BuildProgress, ProgressFn};
 /// Runs the evcxr child process when this binary was started as one (and then never
 /// returns); does nothing otherwise. Call it before anything else in `main`.
 pub fn runtime_hook() {
+    fast_cell::shim();
     dylib::hook();
     if std::env::var_os("EVCXR_IS_RUNTIME").is_some() {
         interrupt::ignore_sigint_in_child();
@@ -192,6 +194,8 @@ const USER_BACKTRACE: &str = "RASK_USER_BACKTRACE";
 /// A session prepared by [`Session::prepare`], ready to start on any thread.
 pub struct Starter {
     cache: CacheDir,
+    /// Whether `mold` on `PATH` is the shim that compiles cells without cargo.
+    shim: bool,
 }
 
 impl Starter {
@@ -212,8 +216,9 @@ impl Starter {
             None => (Stream::Stdout, line),
         });
         forward(outputs.stderr, output.clone(), |line| (Stream::Stderr, line));
-        if which("mold") {
-            // Links each cell about 60 ms sooner than the system linker.
+        if self.shim || which("mold") {
+            // Compiles cells without cargo (see `fast_cell`), and links each about 60 ms
+            // sooner than the system linker when mold is installed.
             ctx.execute(":linker mold").map_err(|e| setup_error("choosing mold as the linker", e))?;
         }
         let path = rask_path();
@@ -318,7 +323,9 @@ impl Session {
                 }
             }
         }
-        Ok(Starter { cache })
+        // SAFETY: as above.
+        let shim = unsafe { fast_cell::install(cache.path()) };
+        Ok(Starter { cache, shim })
     }
 
     /// Evaluates one cell: Rust statements, items and a final expression, or an evcxr
