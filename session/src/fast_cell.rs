@@ -12,7 +12,7 @@
 //!   meanwhile the rustc wrapper records the rustc command of the cell crate
 //!   ([`record_rustc`]), and once cargo succeeded the build's inputs are noted beside it:
 //!   `Cargo.toml`, `Cargo.lock` and cargo's arguments.
-//! - **fast path**: when those inputs are unchanged, the recorded rustc command runs
+//! - **fast path**: when those inputs (and the compiler) are unchanged, the recorded rustc command runs
 //!   directly, and the shim tells evcxr where the cell's library is, as evcxr's own wrapper
 //!   does. Anything else (a `:dep`, another cargo command, a record missing) takes the slow
 //!   path.
@@ -36,6 +36,8 @@ const RECORD: &str = "target/rask-cell-rustc";
 const INPUTS: &str = "target/rask-cell-inputs";
 /// Where evcxr wants the path of the compiled cell library written.
 const SO_PATH_ENV: &str = "EVCXR_EXECUTION_SO_PATH";
+/// The variables of evcxr's cargo command that name the compiler and its std.
+const TOOLCHAIN: [&str; 3] = ["RUSTC", "RUSTFLAGS", "EVCXR_CORE_EXTERN"];
 /// Variables of cargo's jobserver, which do not outlive the cargo that set them.
 const JOBSERVER: [&str; 3] = ["CARGO_MAKEFLAGS", "MAKEFLAGS", "MFLAGS"];
 
@@ -151,11 +153,13 @@ fn fast_build(cargo_args: &[OsString]) -> Option<i32> {
 }
 
 /// What decides whether a recorded command still builds the cell: the manifest, the lock
-/// file and cargo's arguments.
+/// file, cargo's arguments, and the variables evcxr gives cargo that name the toolchain
+/// (the shared std's file name changes with the compiler's version).
 fn inputs(cargo_args: &[OsString]) -> std::io::Result<Vec<u8>> {
     let mut fields =
         vec![OsString::from_vec(std::fs::read("Cargo.toml")?), OsString::from_vec(std::fs::read("Cargo.lock")?)];
     fields.extend(cargo_args.iter().cloned());
+    fields.extend(TOOLCHAIN.iter().map(|name| std::env::var_os(name).unwrap_or_default()));
     Ok(encode(&fields))
 }
 
