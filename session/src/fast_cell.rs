@@ -65,8 +65,8 @@ pub(crate) unsafe fn install(dir: &Path) -> bool {
 /// Takes over when this binary was started as the shim (and then never returns); does
 /// nothing otherwise.
 pub(crate) fn shim() {
-    let me = std::env::args_os().next().map(PathBuf::from);
-    if me.as_deref().and_then(Path::file_name) != Some(OsStr::new(SHIM)) {
+    let name = std::env::args_os().next().map(PathBuf::from);
+    if name.as_deref().and_then(Path::file_name) != Some(OsStr::new(SHIM)) {
         return;
     }
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
@@ -114,10 +114,10 @@ pub(crate) fn shim() {
 pub(crate) fn record_rustc(program: &Path, args: &[OsString]) {
     let Some(record) = std::env::var_os(RECORD_ENV) else { return };
     let is_cell = args.windows(2).any(|w| w[0] == "--crate-name" && w[1] == "ctx");
-    let Ok(cwd) = std::env::current_dir() else { return };
     if !is_cell {
         return;
     }
+    let Ok(cwd) = std::env::current_dir() else { return };
     let mut fields = vec![program.as_os_str().to_owned(), cwd.into_os_string(), args.len().to_string().into()];
     fields.extend(args.iter().cloned());
     fields.extend(
