@@ -94,8 +94,7 @@ impl Router {
                 match out.read(&mut buf) {
                     Ok(0) | Err(_) => return,
                     Ok(n) => {
-                        let chunk = buf[..n].to_vec();
-                        if self.stdout(&chunk, &mut err).is_err() {
+                        if self.stdout(&buf[..n], &mut err).is_err() {
                             return;
                         }
                     }
