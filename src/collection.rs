@@ -23,6 +23,28 @@ pub trait Collection {
     /// Builds the result from the values of the nodes pushed by `add_outputs`, in order.
     #[doc(hidden)]
     fn finish(&self, results: &mut Results) -> Result<Self::Output>;
+
+    /// Starts computing in the background on the current [`Client`](crate::Client) (the
+    /// latest one started, or a local one) and returns a [`Future`](crate::Future) at once.
+    ///
+    /// ```
+    /// # #[macro_use] extern crate rask;
+    /// use rask::prelude::*;
+    /// let x = delayed!(u64::pow(2, 16));
+    /// let f = x.compute_async();          // the caller goes on meanwhile
+    /// assert_eq!(f.result()?, 65536);
+    /// # Ok::<(), rask::Error>(())
+    /// ```
+    fn compute_async(&self) -> crate::Future<Self::Output>
+    where
+        Self: Clone + Send + Sized + 'static,
+        Self::Output: crate::Data,
+    {
+        match crate::Client::current() {
+            Ok(client) => client.compute(self),
+            Err(e) => crate::Future::failed(e),
+        }
+    }
 }
 
 /// The output nodes a computation asks for.
@@ -41,8 +63,39 @@ impl Outputs {
 pub struct Results(std::vec::IntoIter<Value>);
 
 impl Results {
+    pub(crate) fn new(values: Vec<Value>) -> Results {
+        Results(values.into_iter())
+    }
+
     pub(crate) fn next(&mut self) -> Result<Value> {
         self.0.next().ok_or_else(|| Error::Internal("a collection read more results than it asked for".into()))
+    }
+}
+
+/// A collection that can be rebuilt on results held elsewhere: what
+/// [`Client::persist`](crate::Client::persist) gives back. Implemented by
+/// [`Delayed`](crate::Delayed), [`DataFrame`](crate::dataframe::DataFrame) and `Vec`s of them.
+pub trait Persist: Collection + Sized {
+    /// The same collection with each output node replaced by the next of `parts`, in the
+    /// order `add_outputs` pushed them.
+    #[doc(hidden)]
+    fn with_outputs(&self, parts: &mut Parts<'_>) -> Self;
+}
+
+/// Nodes a persisted collection is rebuilt on, handed out in order.
+#[doc(hidden)]
+pub struct Parts<'a>(pub(crate) &'a mut dyn Iterator<Item = Arc<Node>>);
+
+impl Parts<'_> {
+    /// The next node; a collection takes exactly as many as it pushed as outputs.
+    pub(crate) fn next(&mut self) -> Arc<Node> {
+        self.0.next().unwrap_or_else(|| unreachable!("a collection takes as many parts as it has outputs"))
+    }
+}
+
+impl<C: Persist> Persist for Vec<C> {
+    fn with_outputs(&self, parts: &mut Parts<'_>) -> Self {
+        self.iter().map(|c| c.with_outputs(parts)).collect()
     }
 }
 
@@ -133,7 +186,7 @@ pub fn compute<C: Collection>(c: C) -> Result<C::Output> {
 pub fn compute_with<C: Collection>(c: C, options: impl Into<RunOptions>) -> Result<C::Output> {
     let graph = lower(&c);
     let values = scheduler::run(&graph, &options.into())?;
-    c.finish(&mut Results(values.into_iter()))
+    c.finish(&mut Results::new(values))
 }
 
 /// Draws the task graph of a collection (see [`Visualize`] for the options).

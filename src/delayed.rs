@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use crate::call::{ArgSlot, Callable, fallible_task_fn, task_fn};
-use crate::collection::{Collection, Outputs, Results};
+use crate::collection::{Collection, Outputs, Parts, Persist, Results};
 use crate::error::{BoxError, Result};
 use crate::key::Key;
 use crate::node::{Node, Op};
@@ -160,6 +160,12 @@ impl<T: Data> Delayed<T> {
     }
 }
 
+impl<T: Data> Persist for Delayed<T> {
+    fn with_outputs(&self, parts: &mut Parts<'_>) -> Self {
+        Self::from_node(parts.next())
+    }
+}
+
 impl<T: Data> Collection for Delayed<T> {
     type Output = T;
 
@@ -177,6 +183,18 @@ impl<T: Data> Collection for Delayed<T> {
 pub struct Arg {
     slot: ArgSlot,
     deps: Vec<Arc<Node>>,
+}
+
+impl Arg {
+    /// The result of `node`.
+    pub(crate) fn dep(node: Arc<Node>) -> Arg {
+        Arg { slot: ArgSlot::Dep, deps: vec![node] }
+    }
+
+    /// The results of `nodes`, gathered into a `Vec<T>`.
+    pub(crate) fn deps<T: Data>(nodes: Vec<Arc<Node>>) -> Arg {
+        Arg { slot: ArgSlot::Deps(nodes.len(), TypeDesc::of::<T>().collect), deps: nodes }
+    }
 }
 
 /// What may be passed where a task expects a `T`: a plain `T`, a `Delayed<T>` (or a
@@ -243,7 +261,7 @@ owned_from!(std::path::PathBuf:
 
 impl<T: Data> IntoArg<T> for Delayed<T> {
     fn into_arg(self) -> Arg {
-        Arg { slot: ArgSlot::Dep, deps: vec![self.node] }
+        Arg::dep(self.node)
     }
 }
 
@@ -254,8 +272,7 @@ impl<T: Data> IntoArg<T> for &Delayed<T> {
 }
 
 fn list_arg<'a, T: Data>(items: impl ExactSizeIterator<Item = &'a Delayed<T>>) -> Arg {
-    let deps: Vec<Arc<Node>> = items.map(|d| d.node.clone()).collect();
-    Arg { slot: ArgSlot::Deps(deps.len(), TypeDesc::of::<T>().collect), deps }
+    Arg::deps::<T>(items.map(|d| d.node.clone()).collect())
 }
 
 impl<T: Data> IntoArg<Vec<T>> for Vec<Delayed<T>> {

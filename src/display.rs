@@ -7,9 +7,15 @@
 //! types ([`DataFrame`](crate::dataframe::DataFrame),
 //! [`Rendered`](crate::visualize::Rendered)) have the method; [`EvcxrDisplay`], in the
 //! prelude, gives every `Debug` value the `{:?}` form, which spares that second compile.
+//!
+//! Live values (a [`Future`](crate::Future)) also send a display id with their forms and
+//! later send updates for it ([`update`]) through the session's display channel: a Unix
+//! socket whose path the session puts in [`DISPLAY_SOCKET`]. Outside a session updates go
+//! nowhere.
 
 use std::fmt::Debug;
 use std::io::Write;
+use std::sync::{Mutex, PoisonError};
 
 /// Shows a value in the REPL and the kernel, as `{:?}` (for any `Debug` value).
 ///
@@ -35,4 +41,41 @@ pub(crate) fn send(forms: &[(&str, &str)]) {
         let _ = writeln!(out, "EVCXR_BEGIN_CONTENT {mime}\n{content}\nEVCXR_END_CONTENT");
     }
     let _ = out.flush();
+}
+
+/// The MIME type under which a displayed value gives the id its later updates carry.
+pub const DISPLAY_ID_MIME: &str = "application/vnd.rask.display-id";
+
+/// The environment variable naming the session's display socket.
+pub const DISPLAY_SOCKET: &str = "RASK_DISPLAY_SOCKET";
+
+/// Sends new forms for the value displayed under `id`, to be shown in its place.
+///
+/// One update is a line `id<TAB>mime<TAB>length` followed by `length` bytes, per form, then
+/// `id<TAB>END<TAB>0`. Errors are ignored: a front end that went away just stops updating.
+pub(crate) fn update(id: &str, forms: &[(&str, &str)]) {
+    #[cfg(unix)]
+    {
+        static SOCKET: Mutex<Option<std::os::unix::net::UnixStream>> = Mutex::new(None);
+        let Some(path) = std::env::var_os(DISPLAY_SOCKET) else { return };
+        let mut socket = SOCKET.lock().unwrap_or_else(PoisonError::into_inner);
+        if socket.is_none() {
+            *socket = std::os::unix::net::UnixStream::connect(path).ok();
+        }
+        let Some(stream) = socket.as_mut() else { return };
+        let mut frame = Vec::new();
+        for (mime, content) in forms {
+            frame.extend_from_slice(format!("{id}\t{mime}\t{}\n", content.len()).as_bytes());
+            frame.extend_from_slice(content.as_bytes());
+        }
+        frame.extend_from_slice(format!("{id}\tEND\t0\n").as_bytes());
+        if stream.write_all(&frame).is_err() {
+            *socket = None;
+        }
+    }
+}
+
+/// Escapes text for HTML.
+pub(crate) fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }

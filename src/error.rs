@@ -90,6 +90,15 @@ pub enum Error {
     /// Drawing a graph failed (bad DOT, the `dot` program failed, ...).
     #[error("visualize: {0}")]
     Visualize(String),
+    /// The error a future (or a task it fed) ended with, shared by everyone who reads it.
+    #[error(transparent)]
+    Shared(std::sync::Arc<Error>),
+    /// A future's result was released (every handle on it was dropped) before it was read.
+    #[error("future '{key}': its result was released (every handle on it was dropped)")]
+    Released {
+        /// The future's key.
+        key: Key,
+    },
     /// A bug in rask.
     #[error("internal error: {0} (this is a bug in rask, please report it)")]
     Internal(String),
@@ -102,19 +111,26 @@ impl Error {
     /// The key of the task at fault, when the error is about one task.
     pub fn key(&self) -> Option<&Key> {
         match self {
-            Error::Task { key, .. } => Some(key),
+            Error::Task { key, .. } | Error::Released { key } => Some(key),
+            Error::Shared(e) => e.key(),
             _ => None,
         }
     }
 
     /// True when the run was cancelled rather than failed.
     pub fn is_cancelled(&self) -> bool {
-        matches!(self, Error::Cancelled)
+        match self {
+            Error::Shared(e) => e.is_cancelled(),
+            e => matches!(e, Error::Cancelled),
+        }
     }
 
     /// True when a task panicked.
     pub fn is_panic(&self) -> bool {
-        matches!(self, Error::Task { source: TaskError::Panicked(_), .. })
+        match self {
+            Error::Shared(e) => e.is_panic(),
+            e => matches!(e, Error::Task { source: TaskError::Panicked(_), .. }),
+        }
     }
 }
 

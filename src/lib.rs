@@ -30,17 +30,20 @@
 //!
 //! The modules: [`Delayed`] and [`delayed!`] build lazy calls; [`graph!`] and [`get`] run raw
 //! graphs written key by key; [`Scheduler`] and [`RunOptions`] choose how a run goes;
-//! [`events`] and [`diagnostics`] report on it; [`Visualize`] draws graphs.
+//! [`events`] and [`diagnostics`] report on it; [`Visualize`] draws graphs; [`Client`] runs
+//! work in the background and hands out [`Future`]s, with a live dashboard.
 
 extern crate self as rask;
 
 mod call;
+pub mod client;
 mod collection;
 pub mod config;
 pub mod dataframe;
 mod delayed;
+mod dashboard;
 pub mod diagnostics;
-mod display;
+pub mod display;
 mod error;
 pub mod events;
 mod key;
@@ -54,7 +57,9 @@ mod scheduler;
 mod value;
 mod visualize;
 
-pub use collection::{Collection, compute, compute_with, visualize, visualize_with};
+pub use client::{AsCompleted, Client, ClientBuilder, Future, FutureStatus, as_completed, wait};
+pub use collection::{Collection, Persist, compute, compute_with, visualize, visualize_with};
+pub use dashboard::performance_report;
 pub use delayed::{Delayed, IntoArg};
 pub use error::{BoxError, Error, Result, TaskError};
 pub use key::Key;
@@ -73,7 +78,8 @@ pub mod prelude {
     pub use crate::display::EvcxrDisplay;
     pub use crate::events::{Event, Listener};
     pub use crate::{
-        CancelToken, Collection, Data, Delayed, Graph, RunOptions, Scheduler, Task, Visualize, graph, literal,
+        CancelToken, Client, Collection, Data, Delayed, Future, FutureStatus, Graph, Persist, RunOptions, Scheduler, Task,
+        Visualize, graph, literal,
     };
     pub use polars::prelude::{Expr, IntoLazy, col, len, lit};
     /// The `#[delayed]` attribute (the `delayed!` macro lives at the crate root; see the crate docs).

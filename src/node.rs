@@ -21,6 +21,8 @@ pub(crate) enum Op {
     Call(Box<TaskFn>),
     /// A value already in memory: a literal or a persisted result.
     Value(Value),
+    /// The result of a client's future, read (waited for) when the task runs.
+    Future(Arc<crate::client::Handle>),
 }
 
 /// One task of a graph.
@@ -35,7 +37,7 @@ impl Node {
     pub(crate) fn new(key: Key, op: Op, deps: Vec<Arc<Node>>) -> Arc<Node> {
         let state = match op {
             Op::Call(_) => NodeState::Waiting,
-            Op::Value(_) => NodeState::Memory,
+            Op::Value(_) | Op::Future(_) => NodeState::Memory,
         };
         Arc::new(Node { key, op, deps: deps.into_boxed_slice(), state: AtomicU8::new(state as u8) })
     }
@@ -51,8 +53,13 @@ impl Node {
         }
     }
 
+    /// Whether the node runs a function (rather than holding or reading a value).
+    pub(crate) fn is_task(&self) -> bool {
+        matches!(self.op, Op::Call(_))
+    }
+
     pub(crate) fn set_state(&self, s: NodeState) {
-        if matches!(self.op, Op::Call(_)) {
+        if self.is_task() {
             self.state.store(s as u8, Ordering::Relaxed);
         }
     }

@@ -374,18 +374,14 @@ impl DataFrame {
         match &self.inner.schema {
             Ok(s) => {
                 for (name, dtype) in s.iter() {
-                    html.push_str(&format!("<tr><td>{}</td><td>{dtype}</td></tr>", escape(name)));
+                    html.push_str(&format!("<tr><td>{}</td><td>{dtype}</td></tr>", crate::display::escape_html(name)));
                 }
             }
-            Err(e) => html.push_str(&format!("<tr><td colspan=\"2\">invalid: {}</td></tr>", escape(e))),
+            Err(e) => html.push_str(&format!("<tr><td colspan=\"2\">invalid: {}</td></tr>", crate::display::escape_html(e))),
         }
         html.push_str("</table></div>");
         html
     }
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 fn describe_schema(schema: &Schema) -> String {
@@ -429,6 +425,15 @@ impl fmt::Display for DataFrame {
 impl fmt::Debug for DataFrame {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(self, f)
+    }
+}
+
+impl crate::collection::Persist for DataFrame {
+    /// The persisted frame reads each partition from the held result that replaced it.
+    fn with_outputs(&self, parts: &mut crate::collection::Parts<'_>) -> Self {
+        let sources = (0..self.npartitions()).map(|_| Source::Task(parts.next())).collect();
+        let schema = self.inner.schema.clone();
+        DataFrame::from_sources("persist", sources, schema)
     }
 }
 

@@ -91,7 +91,7 @@ impl TaskGraph {
                 layer: n.key.prefix().to_string(),
                 kind: match n.op {
                     Op::Call(_) => NodeKind::Task,
-                    Op::Value(_) => NodeKind::Data,
+                    Op::Value(_) | Op::Future(_) => NodeKind::Data,
                 },
                 state: n.state(),
                 order,

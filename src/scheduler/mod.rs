@@ -79,6 +79,9 @@ pub struct RunOptions {
     cancel: Option<CancelToken>,
     listeners: Vec<Arc<dyn Listener>>,
     no_fuse: bool,
+    /// A client's pool: the run uses its threads and is not stopped by [`cancel_all`]
+    /// (an interrupt stops the computation in the foreground, not background futures).
+    pool: Option<Arc<rayon::ThreadPool>>,
 }
 
 impl RunOptions {
@@ -118,6 +121,14 @@ impl RunOptions {
     }
 }
 
+impl RunOptions {
+    /// Runs on a client's pool, in the background.
+    pub(crate) fn on_pool(mut self, pool: Arc<rayon::ThreadPool>) -> Self {
+        self.pool = Some(pool);
+        self
+    }
+}
+
 impl From<Scheduler> for RunOptions {
     fn from(s: Scheduler) -> Self {
         RunOptions::new().scheduler(s)
@@ -126,9 +137,15 @@ impl From<Scheduler> for RunOptions {
 
 /// Runs `graph` and returns the values of its outputs, in order.
 pub(crate) fn run(graph: &TaskGraph, options: &RunOptions) -> Result<Vec<Value>> {
-    let scheduler = options.scheduler.unwrap_or_else(config::current);
     let plan = Plan::new(graph, !options.no_fuse);
     let token = options.cancel.clone().unwrap_or_default();
+    if let Some(pool) = &options.pool {
+        let listeners = crate::events::listeners_with(&options.listeners);
+        let run = state::Run::new(&plan, token, listeners, Scheduler::Threads(pool.current_num_threads()));
+        threads::run_on(&run, pool);
+        return run.finish();
+    }
+    let scheduler = options.scheduler.unwrap_or_else(config::current);
     let _active = cancel::register(&token);
     interrupt::install_from_env();
     crate::diagnostics::progress::install_from_env();
@@ -136,7 +153,7 @@ pub(crate) fn run(graph: &TaskGraph, options: &RunOptions) -> Result<Vec<Value>>
     let run = state::Run::new(&plan, token, listeners, scheduler);
     match scheduler {
         Scheduler::Sync => run.run_sync(),
-        Scheduler::Threads(n) => threads::run(&run, n)?,
+        Scheduler::Threads(n) => threads::run_on(&run, &*threads::pool(n)?),
     }
     run.finish()
 }

@@ -59,7 +59,7 @@ impl<'p> Run<'p> {
             id: u64::from(NEXT_RUN.fetch_add(1, Ordering::Relaxed)),
             started: Instant::now(),
         };
-        let tasks = g.nodes.iter().filter(|n| matches!(n.op, Op::Call(_))).count();
+        let tasks = g.nodes.iter().filter(|n| n.is_task()).count();
         run.emit(&Event::RunStarted { run: run.id, tasks, scheduler });
         run
     }
@@ -155,6 +155,7 @@ impl<'p> Run<'p> {
     fn execute(&self, node: &Node, inputs: Vec<Value>, worker: usize) -> Result<Value> {
         let f = match &node.op {
             Op::Value(v) => return Ok(v.clone()),
+            Op::Future(h) => return h.0.value(),
             Op::Call(f) => f,
         };
         let timed = !self.listeners.is_empty();

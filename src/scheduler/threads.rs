@@ -16,7 +16,7 @@ use super::state::Run;
 use crate::error::{Error, Result};
 
 /// The pool of `n` threads (`0`: one per core), built once and kept.
-fn pool(n: usize) -> Result<Arc<ThreadPool>> {
+pub(super) fn pool(n: usize) -> Result<Arc<ThreadPool>> {
     static POOLS: Mutex<Option<HashMap<usize, Arc<ThreadPool>>>> = Mutex::new(None);
     let n = super::Scheduler::Threads(n).parallelism();
     let mut pools = POOLS.lock().unwrap_or_else(PoisonError::into_inner);
@@ -34,16 +34,22 @@ fn pool(n: usize) -> Result<Arc<ThreadPool>> {
     Ok(p)
 }
 
-pub(super) fn run(run: &Run<'_>, threads: usize) -> Result<()> {
-    let pool = pool(threads)?;
+/// Runs every unit of `run` on `pool`.
+pub(super) fn run_on(run: &Run<'_>, pool: &ThreadPool) {
     let roots = run.roots();
     let cursor = AtomicUsize::new(0);
     let drivers = pool.current_num_threads().min(roots.len()).max(1);
     pool.scope(|s| {
         for _ in 0..drivers {
             s.spawn(|s| {
-                loop {
-                    while let Some(Yield::Executed) = rayon::yield_local() {}
+                for round in 0.. {
+                    // Drain the branches this driver spawned before opening a new root. Not
+                    // before its first root: when the run starts on a pool thread, the other
+                    // drivers sit in this thread's queue, and draining would run them here
+                    // instead of leaving them for idle threads to steal.
+                    if round > 0 {
+                        while let Some(Yield::Executed) = rayon::yield_local() {}
+                    }
                     let i = cursor.fetch_add(1, Ordering::Relaxed);
                     match roots.get(i) {
                         Some(&root) if !run.stopped() => chain(s, run, root),
@@ -53,7 +59,6 @@ pub(super) fn run(run: &Run<'_>, threads: usize) -> Result<()> {
             });
         }
     });
-    Ok(())
 }
 
 /// Runs the unit at `head`, then, depth first, the consumers it made ready.

@@ -31,7 +31,7 @@ mod text;
 
 pub use options::{Collapse, Color, Format, RankDir, Renderer, Visualize};
 pub use output::Rendered;
-pub(crate) use output::render;
+pub(crate) use output::{render, render_svg};
 
 /// What kind of thing a drawn node stands for (Dask draws functions as circles, data as boxes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +56,13 @@ pub(crate) enum NodeState {
     Failed,
     /// Held in memory (a literal or a persisted value).
     Memory,
+}
+
+impl NodeState {
+    /// Whether the task ran to an end (done or failed) in its last run.
+    pub(crate) fn is_end(self) -> bool {
+        matches!(self, NodeState::Done | NodeState::Failed)
+    }
 }
 
 /// One node of a graph to draw.

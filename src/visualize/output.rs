@@ -100,6 +100,16 @@ pub(crate) struct Env {
     pub(crate) dir: PathBuf,
 }
 
+/// Draws `graph` as SVG with the built-in layout, in memory (the dashboard's graph).
+pub(crate) fn render_svg(graph: &VisGraph, options: &Visualize) -> Result<String> {
+    check(graph)?;
+    let drawing = match should_collapse(graph, options.collapse).then(|| collapse(graph)) {
+        Some(layers) => Drawing::of_layers(&layers, options),
+        None => Drawing::of_graph(graph, options),
+    };
+    builtin_svg(&drawing)
+}
+
 /// [`render`] with the environment given.
 pub(crate) fn render_in(graph: &VisGraph, options: &Visualize, default_stem: &str, env: &Env) -> Result<Rendered> {
     check(graph)?;

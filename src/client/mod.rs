@@ -1,0 +1,741 @@
+//! The local Client: futures that start work at once, Dask's `distributed.Client` on one
+//! machine.
+//!
+//! A [`Client`] owns a pool of worker threads (`workers × threads_per_worker`), a memory
+//! store for the results its futures hold, and a monitor its dashboard reads. Work reaches
+//! the pool as jobs: one function call ([`Client::submit`], [`Client::map`]) or a whole
+//! graph ([`Client::compute`]). A job whose inputs are other futures waits for them without
+//! holding a thread; ready jobs run highest priority first.
+//!
+//! ```
+//! use rask::prelude::*;
+//! let client = Client::builder().workers(2).threads_per_worker(1).dashboard(None).build()?;
+//! let squares = client.map(|x: u64| x * x, 1..=4);
+//! let total = client.submit_with(|v: Vec<u64>| v.iter().sum::<u64>(), (squares,));
+//! assert_eq!(total.result()?, 30);
+//! # Ok::<(), rask::Error>(())
+//! ```
+
+mod completed;
+pub(crate) mod display;
+mod future;
+pub(crate) mod monitor;
+mod spill;
+mod store;
+
+use std::collections::BinaryHeap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+
+use std::time::Instant;
+
+use rayon::{ThreadPool, ThreadPoolBuilder};
+
+pub use completed::{AsCompleted, as_completed, wait};
+pub use future::{Future, FutureStatus, Wait};
+pub use spill::register_spill;
+pub use store::WorkerMemory;
+
+pub(crate) use self::future::Handle;
+use self::future::Shared;
+use self::monitor::{Monitor, RunListener};
+use self::store::{Store, Thresholds};
+use crate::call::Callable;
+use crate::collection::{Collection, Outputs, Persist, Results};
+use crate::delayed::IntoArgs;
+use crate::error::{BoxError, Error, Result, TaskError};
+use crate::events::{Event, Listener};
+use crate::key::Key;
+use crate::node::{Node, Op};
+use crate::plan::TaskGraph;
+use crate::scheduler::RunOptions;
+use crate::value::{Data, Value, type_name, value};
+
+/// How a call runs: its priority and how often a failure is retried.
+#[derive(Debug, Clone, Copy, Default)]
+struct CallOptions {
+    priority: i32,
+    retries: u32,
+}
+
+/// A local cluster of worker threads that runs work in the background and hands out
+/// [`Future`]s, with a live dashboard (Dask's `Client(LocalCluster())`).
+///
+/// Clones share the cluster; [`priority`](Client::priority) and
+/// [`retries`](Client::retries) give a clone whose calls use those settings.
+///
+/// ```
+/// use rask::prelude::*;
+/// let client = Client::builder().threads(2).dashboard(None).build()?;
+/// let f = client.submit(|| (1..=10).sum::<i32>());
+/// assert_eq!(f.result()?, 55);
+/// let fs = client.map(|x: i32| x + 1, vec![1, 2, 3]);
+/// assert_eq!(client.gather(&fs)?, vec![2, 3, 4]);
+/// # Ok::<(), rask::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+    options: CallOptions,
+}
+
+/// The cluster behind a client and its clones.
+pub(crate) struct Inner {
+    pool: Arc<ThreadPool>,
+    queue: Mutex<BinaryHeap<Queued>>,
+    seq: AtomicU64,
+    pub(crate) store: Arc<Store>,
+    pub(crate) monitor: Arc<Monitor>,
+    pub(crate) workers: usize,
+    pub(crate) threads_per_worker: usize,
+    dashboard: Mutex<Option<crate::dashboard::Server>>,
+    scatter_next: AtomicUsize,
+}
+
+/// A job waiting for a thread: highest priority first, then first come.
+struct Queued {
+    priority: i32,
+    seq: u64,
+    job: Job,
+}
+
+impl PartialEq for Queued {
+    fn eq(&self, other: &Self) -> bool {
+        (self.priority, self.seq) == (other.priority, other.seq)
+    }
+}
+impl Eq for Queued {}
+impl PartialOrd for Queued {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Queued {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.priority.cmp(&other.priority).then(other.seq.cmp(&self.seq))
+    }
+}
+
+/// Work for one future.
+struct Job {
+    shared: Arc<Shared>,
+    retries: u32,
+    work: Box<dyn FnMut(usize) -> Result<Value> + Send>,
+}
+
+/// Configures a [`Client`]: `Client::builder().workers(4).memory_limit(2 << 30).build()?`.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ClientBuilder {
+    workers: Option<usize>,
+    threads_per_worker: Option<usize>,
+    memory_limit: Option<u64>,
+    thresholds: Thresholds,
+    spill_dir: Option<PathBuf>,
+    dashboard: Option<String>,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            workers: None,
+            threads_per_worker: None,
+            memory_limit: None,
+            thresholds: Thresholds::default(),
+            spill_dir: None,
+            dashboard: Some(crate::dashboard::DEFAULT_ADDRESS.to_string()),
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// How many workers (default: one per core, with one thread each).
+    pub fn workers(mut self, n: usize) -> Self {
+        self.workers = Some(n.max(1));
+        self
+    }
+
+    /// Threads per worker (default 1).
+    pub fn threads_per_worker(mut self, n: usize) -> Self {
+        self.threads_per_worker = Some(n.max(1));
+        self
+    }
+
+    /// Total threads, as `threads` workers of one thread each.
+    pub fn threads(self, n: usize) -> Self {
+        self.workers(n).threads_per_worker(1)
+    }
+
+    /// The memory limit of each worker, in bytes, for the results its futures hold. Past
+    /// 60% of it results are spilled to disk; past 80% the worker starts no new task.
+    pub fn memory_limit(mut self, bytes: u64) -> Self {
+        self.memory_limit = Some(bytes);
+        self
+    }
+
+    /// The fractions of the memory limit at which results spill (default 0.6) and at which
+    /// a worker pauses (default 0.8).
+    pub fn memory_thresholds(mut self, target: f64, pause: f64) -> Self {
+        self.thresholds = Thresholds { target: target.clamp(0.0, 1.0), pause: pause.clamp(0.0, 1.0) };
+        self
+    }
+
+    /// Where spilled results go (default: `rask-spill` in the system's temporary directory).
+    pub fn spill_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.spill_dir = Some(dir.into());
+        self
+    }
+
+    /// Where the dashboard listens: `Some("127.0.0.1:8787")` (the default; another port is
+    /// taken when that one is busy), `Some("0.0.0.0:8787")` to be reached from other
+    /// machines (the link then carries a token), or `None` for no dashboard.
+    pub fn dashboard(mut self, address: Option<&str>) -> Self {
+        self.dashboard = address.map(str::to_string);
+        self
+    }
+
+    /// Starts the client.
+    pub fn build(self) -> Result<Client> {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let threads_per_worker = self.threads_per_worker.unwrap_or(1);
+        let workers = self.workers.unwrap_or_else(|| (cores / threads_per_worker).max(1));
+        let threads = workers * threads_per_worker;
+        let pool = ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(move |i| format!("rask-client-{}-{}", i / threads_per_worker, i % threads_per_worker))
+            .build()
+            .map_err(|e| Error::Internal(format!("could not start {threads} client threads: {e}")))?;
+        let dir = self.spill_dir.unwrap_or_else(|| crate::config::spill_dir().join("client"));
+        let inner = Arc::new(Inner {
+            pool: Arc::new(pool),
+            queue: Mutex::new(BinaryHeap::new()),
+            seq: AtomicU64::new(0),
+            store: Arc::new(Store::new(workers, self.memory_limit, self.thresholds, dir)),
+            monitor: Monitor::new(threads),
+            workers,
+            threads_per_worker,
+            dashboard: Mutex::new(None),
+            scatter_next: AtomicUsize::new(0),
+        });
+        if let Some(address) = &self.dashboard {
+            let server = crate::dashboard::Server::start(address, Arc::downgrade(&inner))?;
+            *inner.dashboard.lock().unwrap_or_else(PoisonError::into_inner) = Some(server);
+        }
+        *CURRENT.lock().unwrap_or_else(PoisonError::into_inner) = Arc::downgrade(&inner);
+        Ok(Client { inner, options: CallOptions::default() })
+    }
+}
+
+/// The most recently started client that is still alive: `compute_async` uses it.
+static CURRENT: Mutex<Weak<Inner>> = Mutex::new(Weak::new());
+
+impl Client {
+    /// A client with one worker per core and the dashboard on `127.0.0.1:8787`.
+    ///
+    /// ```no_run
+    /// let client = rask::Client::local()?;
+    /// println!("dashboard: {}", client.dashboard_link().unwrap_or_default());
+    /// # Ok::<(), rask::Error>(())
+    /// ```
+    pub fn local() -> Result<Client> {
+        ClientBuilder::default().build()
+    }
+
+    /// Configures a client (workers, threads, memory limit, dashboard).
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// The client `compute_async` uses: the most recently started one that is still alive,
+    /// or else a local one without dashboard, started once and kept.
+    pub fn current() -> Result<Client> {
+        if let Some(inner) = CURRENT.lock().unwrap_or_else(PoisonError::into_inner).upgrade() {
+            return Ok(Client { inner, options: CallOptions::default() });
+        }
+        static DEFAULT: std::sync::OnceLock<Client> = std::sync::OnceLock::new();
+        if let Some(c) = DEFAULT.get() {
+            return Ok(c.clone());
+        }
+        let c = Client::builder().dashboard(None).build()?;
+        Ok(DEFAULT.get_or_init(|| c).clone())
+    }
+
+    /// The address of the dashboard, with its token when it needs one.
+    pub fn dashboard_link(&self) -> Option<String> {
+        self.inner.dashboard.lock().unwrap_or_else(PoisonError::into_inner).as_ref().map(|s| s.link())
+    }
+
+    /// How many workers, and threads per worker.
+    pub fn workers(&self) -> (usize, usize) {
+        (self.inner.workers, self.inner.threads_per_worker)
+    }
+
+    /// Memory held by each worker's results, in memory and spilled.
+    pub fn memory(&self) -> Vec<WorkerMemory> {
+        self.inner.store.workers()
+    }
+
+    /// A client whose calls run at `priority` (higher first among ready work; default 0).
+    ///
+    /// ```
+    /// use rask::prelude::*;
+    /// let client = Client::builder().threads(1).dashboard(None).build()?;
+    /// let urgent = client.priority(10).submit(|| "first");
+    /// assert_eq!(urgent.result()?, "first");
+    /// # Ok::<(), rask::Error>(())
+    /// ```
+    pub fn priority(&self, priority: i32) -> Client {
+        Client { inner: self.inner.clone(), options: CallOptions { priority, ..self.options } }
+    }
+
+    /// A client whose calls are run again up to `retries` times when they fail.
+    ///
+    /// ```
+    /// use rask::prelude::*;
+    /// use std::sync::atomic::{AtomicU32, Ordering};
+    /// let client = Client::builder().threads(1).dashboard(None).build()?;
+    /// let attempts = std::sync::Arc::new(AtomicU32::new(0));
+    /// let a = attempts.clone();
+    /// let f = client.retries(2).try_submit(move || match a.fetch_add(1, Ordering::SeqCst) {
+    ///     0 | 1 => Err("flaky"),
+    ///     n => Ok(n),
+    /// });
+    /// assert_eq!(f.result()?, 2);
+    /// # Ok::<(), rask::Error>(())
+    /// ```
+    pub fn retries(&self, retries: u32) -> Client {
+        Client { inner: self.inner.clone(), options: CallOptions { retries, ..self.options } }
+    }
+
+    /// Runs `f` in the background; the future gives its value, or its panic as an error.
+    ///
+    /// ```
+    /// use rask::prelude::*;
+    /// let client = Client::builder().threads(2).dashboard(None).build()?;
+    /// let f = client.submit(|| "hello".len());
+    /// assert_eq!(f.result()?, 5);
+    /// # Ok::<(), rask::Error>(())
+    /// ```
+    pub fn submit<R: Data>(&self, f: impl Fn() -> R + Send + 'static) -> Future<R> {
+        let shared = self.new_shared::<R>(Key::unique(fn_name::<_>(&f)));
+        let work = move || crate::panics::catch(&f).map(value).map_err(TaskError::Panicked);
+        self.enqueue(Vec::new(), self.call_job(shared.clone(), work));
+        Future::from_shared(shared)
+    }
+
+    /// Runs a fallible `f` in the background: an `Err` fails the future with that error.
+    ///
+    /// ```
+    /// use rask::prelude::*;
+    /// let client = Client::builder().threads(1).dashboard(None).build()?;
+    /// let ok = client.try_submit(|| "42".parse::<i64>());
+    /// assert_eq!(ok.result()?, 42);
+    /// let bad = client.try_submit(|| std::fs::read_to_string("/no/such/file"));
+    /// assert!(bad.result().unwrap_err().to_string().contains("No such file"));
+    /// # Ok::<(), rask::Error>(())
+    /// ```
+    pub fn try_submit<R: Data, E: Into<BoxError>>(
+        &self,
+        f: impl Fn() -> std::result::Result<R, E> + Send + 'static,
+    ) -> Future<R> {
+        let shared = self.new_shared::<R>(Key::unique(fn_name::<_>(&f)));
+        let work = move || match crate::panics::catch(&f) {
+            Ok(Ok(v)) => Ok(value(v)),
+            Ok(Err(e)) => Err(TaskError::Failed(e.into())),
+            Err(m) => Err(TaskError::Panicked(m)),
+        };
+        self.enqueue(Vec::new(), self.call_job(shared.clone(), work));
+        Future::from_shared(shared)
+    }
+
+    /// Calls `f` on `args` in the background (Dask's `client.submit(f, *args)`). Each
+    /// argument may be a value, a [`Future`] (the call waits for it), a `Delayed`, or a list
+    /// of futures where `f` takes a `Vec`.
+    ///
+    /// ```
+    /// use rask::prelude::*;
+    /// let client = Client::builder().threads(2).dashboard(None).build()?;
+    /// fn add(a: i64, b: i64) -> i64 { a + b }
+    /// let x = client.submit(|| 1);
+    /// let y = client.submit_with(add, (&x, 10));
+    /// let z = client.submit_with(add, (&x, &y));
+    /// assert_eq!(z.result()?, 12);
+    /// # Ok::<(), rask::Error>(())
+    /// ```
+    pub fn submit_with<F, Args, A>(&self, f: F, args: A) -> Future<F::Output>
+    where
+        F: Callable<Args>,
+        F::Output: Data,
+        A: IntoArgs<Args>,
+    {
+        let call = crate::delayed::call(fn_name::<F>(&f), f, args);
+        self.run_node(call.node().clone())
+    }
+
+    /// Calls `f` on every item in the background, one future per item (Dask's
+    /// `client.map`). Items may be values or futures.
+    ///
+    /// ```
+    /// use rask::prelude::*;
+    /// let client = Client::builder().threads(2).dashboard(None).build()?;
+    /// let fs = client.map(|s: String| s.to_uppercase(), ["a", "b"].map(String::from));
+    /// assert_eq!(client.gather(&fs)?, vec!["A", "B"]);
+    /// # Ok::<(), rask::Error>(())
+    /// ```
+    pub fn map<A, R, I>(&self, f: impl Fn(A) -> R + Send + Sync + 'static, items: I) -> Vec<Future<R>>
+    where
+        A: Data,
+        R: Data,
+        I: IntoIterator,
+        I::Item: crate::delayed::IntoArg<A>,
+    {
+        let name = fn_name::<_>(&f);
+        let f = Arc::new(f);
+        items
+            .into_iter()
+            .map(|item| {
+                let f = f.clone();
+                let call = crate::delayed::call(name, move |a: A| f(a), (item,));
+                self.run_node(call.node().clone())
+            })
+            .collect()
+    }
+
+    /// Waits for every future and gives their values, or the first error.
+    pub fn gather<T: Data>(&self, futures: &[Future<T>]) -> Result<Vec<T>> {
+        futures.iter().map(Future::result).collect()
+    }
+
+    /// Holds `data` on a worker, as a finished future that calls can take as an argument
+    /// (Dask's `client.scatter`).
+    ///
+    /// ```
+    /// use rask::prelude::*;
+    /// let client = Client::builder().threads(2).dashboard(None).build()?;
+    /// let table = client.scatter(vec![1.0, 2.0, 3.0]);
+    /// let mean = client.submit_with(|v: Vec<f64>| v.iter().sum::<f64>() / v.len() as f64, (&table,));
+    /// assert_eq!(mean.result()?, 2.0);
+    /// # Ok::<(), rask::Error>(())
+    /// ```
+    pub fn scatter<T: Data>(&self, data: T) -> Future<T> {
+        let shared = self.new_shared::<T>(Key::unique("scatter"));
+        let worker = self.inner.scatter_next.fetch_add(1, Ordering::Relaxed) % self.inner.workers;
+        shared.start();
+        shared.complete(Ok(value(data)), worker);
+        self.inner.store.balance(worker);
+        Future::from_shared(shared)
+    }
+
+    /// Scatters each item as its own future, spread over the workers.
+    pub fn scatter_many<T: Data>(&self, items: impl IntoIterator<Item = T>) -> Vec<Future<T>> {
+        items.into_iter().map(|x| self.scatter(x)).collect()
+    }
+
+    /// Computes a collection in the background (Dask's `client.compute`): the future gives
+    /// what `compute()` would.
+    ///
+    /// ```
+    /// # #[macro_use] extern crate rask;
+    /// use rask::prelude::*;
+    /// let client = Client::builder().threads(2).dashboard(None).build()?;
+    /// let x = delayed!(i64::pow(2, 10));
+    /// let f = client.compute(&x);
+    /// assert_eq!(f.result()?, 1024);
+    /// # Ok::<(), rask::Error>(())
+    /// ```
+    pub fn compute<C>(&self, collection: &C) -> Future<C::Output>
+    where
+        C: Collection + Clone + Send + 'static,
+        C::Output: Data,
+    {
+        let mut outputs = Outputs::default();
+        collection.add_outputs(&mut outputs);
+        let key = match outputs.0.as_slice() {
+            [one] => one.key.clone(),
+            [first, ..] => Key::from(format!("finalize-{}", first.key)),
+            [] => Key::unique("finalize"),
+        };
+        let graph = Arc::new(TaskGraph::lower(&outputs.0));
+        let shared = self.new_shared::<C::Output>(key);
+        let c = collection.clone();
+        let work = self.graph_work(graph.clone(), &shared, move |values| {
+            c.finish(&mut Results::new(values)).map(value)
+        });
+        self.enqueue(future_inputs(&graph), Job { shared: shared.clone(), retries: self.options.retries, work });
+        Future::from_shared(shared)
+    }
+
+    /// Starts computing a collection in the background and gives back the same collection
+    /// with its partitions pointing at the results being computed (Dask's
+    /// `client.persist`): later work built on it reuses them, waiting where needed.
+    ///
+    /// ```
+    /// # #[macro_use] extern crate rask;
+    /// use rask::prelude::*;
+    /// let client = Client::builder().threads(2).dashboard(None).build()?;
+    /// let x = delayed!(u64::pow(3, 4));
+    /// let held = client.persist(&x);                 // returns at once
+    /// let y = delayed!(u64::saturating_add(held, 1));
+    /// assert_eq!(y.compute()?, 82);
+    /// # Ok::<(), rask::Error>(())
+    /// ```
+    pub fn persist<C: Persist>(&self, collection: &C) -> C {
+        let mut outputs = Outputs::default();
+        collection.add_outputs(&mut outputs);
+        let graph = Arc::new(TaskGraph::lower(&outputs.0));
+        let parts: Vec<Arc<Shared>> = outputs.0.iter().map(|n| self.new_shared::<()>(n.key.clone())).collect();
+        let job = self.new_shared::<()>(Key::unique("persist"));
+        let held = parts.clone();
+        let work = self.graph_work(graph.clone(), &job, move |values| {
+            for (part, v) in held.iter().zip(values) {
+                part.start();
+                part.complete(Ok(v), rayon::current_thread_index().unwrap_or(0));
+            }
+            Ok(value(()))
+        });
+        // The parts end with the job's error when it fails or is cancelled.
+        let failed = parts.clone();
+        job.on_done(move |job| {
+            if let Some(e) = job.error() {
+                failed.iter().for_each(|p| p.complete(Err(Error::Shared(e.clone())), 0));
+            }
+        });
+        // Cancelling every part cancels the job.
+        let handles: Vec<Arc<Handle>> = parts.into_iter().map(|s| Arc::new(Handle(s))).collect();
+        self.enqueue(future_inputs(&graph), Job { shared: job.clone(), retries: self.options.retries, work });
+        self.inner.keep_until_done(job);
+        let mut nodes = handles.iter().map(|h| Node::new(h.0.key.clone(), Op::Future(h.clone()), Vec::new()));
+        collection.with_outputs(&mut crate::collection::Parts(&mut nodes))
+    }
+
+    /// Cancels each future (see [`Future::cancel`]).
+    pub fn cancel<T>(&self, futures: &[Future<T>]) {
+        futures.iter().for_each(Future::cancel);
+    }
+
+    /// Lets the work of `future` run to its end even when every handle on it is dropped
+    /// (its result is then dropped).
+    pub fn fire_and_forget<T>(&self, future: Future<T>) {
+        future.shared().forget();
+    }
+
+    fn new_shared<T>(&self, key: Key) -> Arc<Shared> {
+        Shared::new(key, type_name::<T>(), self.inner.store.clone())
+    }
+
+    /// Runs a call node: directly when its inputs are all futures (or none), as a graph
+    /// otherwise (an input is a lazy `Delayed`).
+    fn run_node<R: Data>(&self, node: Arc<Node>) -> Future<R> {
+        if node.deps.iter().all(|d| matches!(d.op, Op::Future(_))) {
+            let shared = self.new_shared::<R>(node.key.clone());
+            let inputs: Vec<Arc<Shared>> =
+                node.deps.iter().filter_map(|d| if let Op::Future(h) = &d.op { Some(h.0.clone()) } else { None }).collect();
+            let work = move || {
+                let Op::Call(f) = &node.op else { return Err(TaskError::Panicked("a call node without a function".into())) };
+                let values = node.deps.iter().map(|d| d.read()).collect::<Result<Vec<_>>>().map_err(|e| TaskError::Failed(e.into()))?;
+                crate::panics::catch(|| f(values)).unwrap_or_else(|m| Err(TaskError::Panicked(m)))
+            };
+            self.enqueue(inputs, self.call_job(shared.clone(), work));
+            Future::from_shared(shared)
+        } else {
+            self.compute(&crate::Delayed::<R>::from_node(node))
+        }
+    }
+
+    /// The job of one function call: reported on the event stream as one task.
+    fn call_job(
+        &self,
+        shared: Arc<Shared>,
+        mut call: impl FnMut() -> std::result::Result<Value, TaskError> + Send + 'static,
+    ) -> Job {
+        self.inner.monitor.expect(shared.key.prefix(), 1);
+        let monitor: Arc<dyn Listener> = self.inner.monitor.clone();
+        let key = shared.key.clone();
+        let work = move |thread: usize| {
+            let listeners = crate::events::listeners_with(std::slice::from_ref(&monitor));
+            let emit = |e: &Event<'_>| listeners.iter().for_each(|l| l.on_event(e));
+            emit(&Event::TaskStarted { run: 0, key: &key, worker: thread });
+            let start = Instant::now();
+            let out = call();
+            emit(&match &out {
+                Ok(v) => Event::TaskFinished {
+                    run: 0,
+                    key: &key,
+                    worker: thread,
+                    start,
+                    duration: start.elapsed(),
+                    nbytes: crate::value::nbytes(&**v),
+                },
+                Err(error) => Event::TaskFailed { run: 0, key: &key, worker: thread, error },
+            });
+            out.map_err(|source| Error::Task { key: key.clone(), source })
+        };
+        Job { shared, retries: self.options.retries, work: Box::new(work) }
+    }
+
+    /// The work of a graph job: run the graph on the client's threads, then `finish`.
+    fn graph_work(
+        &self,
+        graph: Arc<TaskGraph>,
+        shared: &Arc<Shared>,
+        finish: impl Fn(Vec<Value>) -> Result<Value> + Send + 'static,
+    ) -> Box<dyn FnMut(usize) -> Result<Value> + Send> {
+        let tasks = graph.nodes.iter().filter(|n| n.is_task()).count();
+        self.inner.monitor.expect_graph(&graph);
+        shared.set_progress(0, tasks);
+        let listener = RunListener::new(self.inner.monitor.clone(), tasks, shared);
+        let options = RunOptions::new()
+            .cancel_token(shared.cancel.clone())
+            .listen(listener)
+            .on_pool(self.inner.pool.clone());
+        let monitor = self.inner.monitor.clone();
+        Box::new(move |_| {
+            let out = crate::scheduler::run(&graph, &options).and_then(&finish);
+            if out.is_err() {
+                for n in graph.nodes.iter().filter(|n| n.is_task() && !n.state().is_end()) {
+                    monitor.dropped(n.key.prefix(), 1);
+                }
+            }
+            out
+        })
+    }
+
+    /// Queues `job` once every future in `inputs` has finished; fails it with the first
+    /// input's error if one fails.
+    fn enqueue(&self, inputs: Vec<Arc<Shared>>, job: Job) {
+        let inner = self.inner.clone();
+        let priority = self.options.priority;
+        if inputs.is_empty() {
+            return inner.push(job, priority);
+        }
+        let remaining = Arc::new(AtomicUsize::new(inputs.len()));
+        let slot = Arc::new(Mutex::new(Some(job)));
+        for input in inputs {
+            let (remaining, slot, inner) = (remaining.clone(), slot.clone(), inner.clone());
+            input.on_done(move |input| {
+                let take = || slot.lock().unwrap_or_else(PoisonError::into_inner).take();
+                match input.error() {
+                    Some(e) => {
+                        if let Some(job) = take() {
+                            job.shared.complete(Err(Error::Shared(e)), 0);
+                        }
+                    }
+                    None if remaining.fetch_sub(1, Ordering::AcqRel) == 1 => {
+                        if let Some(job) = take() {
+                            inner.push(job, priority);
+                        }
+                    }
+                    None => {}
+                }
+            });
+        }
+    }
+}
+
+/// The futures a graph reads.
+fn future_inputs(graph: &TaskGraph) -> Vec<Arc<Shared>> {
+    graph.nodes.iter().filter_map(|n| if let Op::Future(h) = &n.op { Some(h.0.clone()) } else { None }).collect()
+}
+
+impl Inner {
+    /// Queues a ready job and wakes a thread for it.
+    fn push(self: &Arc<Self>, job: Job, priority: i32) {
+        let seq = self.seq.fetch_add(1, Ordering::Relaxed);
+        self.queue.lock().unwrap_or_else(PoisonError::into_inner).push(Queued { priority, seq, job });
+        let inner = self.clone();
+        self.pool.spawn(move || inner.run_next());
+    }
+
+    /// Runs the most urgent queued job on this pool thread.
+    fn run_next(&self) {
+        let thread = rayon::current_thread_index().unwrap_or(0);
+        let worker = thread / self.threads_per_worker;
+        self.store.wait_unpaused(worker);
+        let next = self.queue.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        let Some(Queued { mut job, .. }) = next else { return };
+        if !job.shared.start() {
+            return;
+        }
+        let mut attempts = 0;
+        let outcome = loop {
+            match (job.work)(thread) {
+                Err(e) if attempts < job.retries && !e.is_cancelled() && !job.shared.cancel.is_cancelled() => {
+                    attempts += 1
+                }
+                out => break out,
+            }
+        };
+        job.shared.complete(outcome, worker);
+        self.store.balance(worker);
+    }
+
+    /// Keeps an internal future (a persist's job) until it ends.
+    fn keep_until_done(&self, shared: Arc<Shared>) {
+        let handle = Arc::new(Handle(shared.clone()));
+        shared.forget();
+        shared.on_done(move |_| drop(handle));
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if let Some(server) = self.dashboard.get_mut().unwrap_or_else(PoisonError::into_inner).take() {
+            server.stop();
+        }
+    }
+}
+
+impl Node {
+    /// The value of a node a call reads directly: a future's result or a held value.
+    fn read(&self) -> Result<Value> {
+        match &self.op {
+            Op::Future(h) => h.0.value(),
+            Op::Value(v) => Ok(v.clone()),
+            Op::Call(_) => Err(Error::Internal(format!("'{}' was read before it ran", self.key))),
+        }
+    }
+}
+
+/// The name of a function for keys: `inc` for `my_crate::inc`, `lambda` for a closure.
+fn fn_name<F>(_: &F) -> &'static str {
+    let full = std::any::type_name::<F>();
+    if full.contains("{{closure}}") {
+        return "lambda";
+    }
+    let base = full.split('<').next().unwrap_or(full);
+    base.rsplit("::").next().unwrap_or(base)
+}
+
+impl<T: Data> crate::delayed::IntoArg<T> for Future<T> {
+    fn into_arg(self) -> crate::delayed::Arg {
+        crate::delayed::Arg::dep(self.node())
+    }
+}
+
+impl<T: Data> crate::delayed::IntoArg<T> for &Future<T> {
+    fn into_arg(self) -> crate::delayed::Arg {
+        crate::delayed::Arg::dep(self.node())
+    }
+}
+
+impl<T: Data> crate::delayed::IntoArg<Vec<T>> for Vec<Future<T>> {
+    fn into_arg(self) -> crate::delayed::Arg {
+        crate::delayed::Arg::deps::<T>(self.iter().map(Future::node).collect())
+    }
+}
+
+impl<T: Data> crate::delayed::IntoArg<Vec<T>> for &Vec<Future<T>> {
+    fn into_arg(self) -> crate::delayed::Arg {
+        crate::delayed::Arg::deps::<T>(self.iter().map(Future::node).collect())
+    }
+}
+
+impl<T: Data> crate::delayed::IntoArg<Vec<T>> for &[Future<T>] {
+    fn into_arg(self) -> crate::delayed::Arg {
+        crate::delayed::Arg::deps::<T>(self.iter().map(Future::node).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests;
