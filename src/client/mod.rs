@@ -736,6 +736,3 @@ impl<T: Data> crate::delayed::IntoArg<Vec<T>> for &[Future<T>] {
         crate::delayed::Arg::deps::<T>(self.iter().map(Future::node).collect())
     }
 }
-
-#[cfg(test)]
-mod tests;

@@ -56,22 +56,28 @@ pub fn register_spill<T: Data>(encode: fn(&T, &mut dyn Write) -> io::Result<()>,
         encode: fn(&T, &mut dyn Write) -> io::Result<()>,
         decode: fn(&mut dyn Read) -> io::Result<T>,
     }
+    impl<T> Clone for Typed<T> {
+        fn clone(&self) -> Self {
+            *self
+        }
+    }
+    impl<T> Copy for Typed<T> {}
     static TYPED: RwLock<Option<HashMap<TypeId, Box<dyn Any + Send + Sync>>>> = RwLock::new(None);
-    fn typed<T: Data>() -> io::Result<(fn(&T, &mut dyn Write) -> io::Result<()>, fn(&mut dyn Read) -> io::Result<T>)> {
+    fn typed<T: Data>() -> io::Result<Typed<T>> {
         let table = TYPED.read().unwrap_or_else(PoisonError::into_inner);
         table
             .as_ref()
             .and_then(|m| m.get(&TypeId::of::<T>()))
             .and_then(|b| b.downcast_ref::<Typed<T>>())
-            .map(|t| (t.encode, t.decode))
+            .copied()
             .ok_or_else(|| io::Error::other("no spill codec registered"))
     }
     fn erased_encode<T: Data>(v: &(dyn Any + Send + Sync), w: &mut dyn Write) -> io::Result<()> {
         let x = v.downcast_ref::<T>().ok_or_else(|| io::Error::other("a value of another type"))?;
-        (typed::<T>()?.0)(x, w)
+        (typed::<T>()?.encode)(x, w)
     }
     fn erased_decode<T: Data>(r: &mut dyn Read) -> io::Result<Value> {
-        (typed::<T>()?.1)(r).map(value)
+        (typed::<T>()?.decode)(r).map(value)
     }
     TYPED
         .write()
@@ -223,5 +229,17 @@ mod tests {
         let df = polars::df!("x" => [1i64, 2, 3], "s" => ["a", "b", "c"]).expect("a frame");
         round_trip(df);
         assert!(codec_for(&value((1u8, 2u8))).is_none(), "tuples have no codec");
+    }
+
+    #[test]
+    fn registered_types_round_trip() {
+        #[derive(Clone, Debug, PartialEq)]
+        struct Pair(u8, u8);
+        register_spill::<Pair>(|p, w| w.write_all(&[p.0, p.1]), |r| {
+            let mut b = [0u8; 2];
+            r.read_exact(&mut b)?;
+            Ok(Pair(b[0], b[1]))
+        });
+        round_trip(Pair(3, 250));
     }
 }
