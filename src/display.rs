@@ -52,8 +52,9 @@ pub const DISPLAY_SOCKET: &str = "RASK_DISPLAY_SOCKET";
 /// Sends new forms for the value displayed under `id`, to be shown in its place.
 ///
 /// One update is a line `id<TAB>mime<TAB>length` followed by `length` bytes, per form, then
-/// `id<TAB>END<TAB>0`. Errors are ignored: a front end that went away just stops updating.
-pub(crate) fn update(id: &str, forms: &[(&str, &str)]) {
+/// `id<TAB>END<TAB>0`, or `id<TAB>LAST<TAB>0` when the value will not change again (`last`).
+/// Errors are ignored: a front end that went away just stops updating.
+pub(crate) fn update(id: &str, forms: &[(&str, &str)], last: bool) {
     #[cfg(unix)]
     {
         static SOCKET: Mutex<Option<std::os::unix::net::UnixStream>> = Mutex::new(None);
@@ -68,7 +69,8 @@ pub(crate) fn update(id: &str, forms: &[(&str, &str)]) {
             frame.extend_from_slice(format!("{id}\t{mime}\t{}\n", content.len()).as_bytes());
             frame.extend_from_slice(content.as_bytes());
         }
-        frame.extend_from_slice(format!("{id}\tEND\t0\n").as_bytes());
+        let end = if last { "LAST" } else { "END" };
+        frame.extend_from_slice(format!("{id}\t{end}\t0\n").as_bytes());
         if stream.write_all(&frame).is_err() {
             *socket = None;
         }

@@ -12,8 +12,9 @@ use std::cell::RefCell;
 use std::io::Write;
 use std::process::ExitCode;
 use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
-use rask_session::{CacheDir, Session, SessionError};
+use rask_session::{CacheDir, DisplayUpdate, Session, SessionError};
 use rustyline::completion::Completer;
 use rustyline::error::ReadlineError;
 use rustyline::validate::{ValidationContext, ValidationResult, Validator};
@@ -108,21 +109,69 @@ impl Validator for Cells {
     }
 }
 
+/// The final states of values displayed earlier that update themselves (a future that
+/// ended): printed at once while a cell runs, else when Enter is next pressed (before
+/// the cell's output) or before the next prompt.
+///
+/// (Not above the prompt while it waits: rustyline's external printer makes it drop the
+/// rest of input that arrives in one read, a paste or a fast typist's line.)
+#[derive(Clone, Default)]
+struct Updates(Arc<Mutex<(bool, Vec<String>)>>);
+
+impl Updates {
+    /// Takes updates from `source` for as long as it lasts.
+    fn listen(&self, source: impl IntoIterator<Item = DisplayUpdate> + Send + 'static) {
+        let this = self.clone();
+        std::thread::spawn(move || {
+            for text in source.into_iter().filter(|u| u.last).filter_map(|mut u| u.content.remove("text/plain")) {
+                let mut state = this.0.lock().unwrap_or_else(|p| p.into_inner());
+                match state.0 {
+                    true => println!("{text}"),
+                    false => state.1.push(text),
+                }
+            }
+        });
+    }
+
+    /// A cell starts: print what came meanwhile, and from now on at once.
+    fn cell_starts(&self) {
+        let mut state = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        state.0 = true;
+        std::mem::take(&mut state.1).iter().for_each(|text| println!("{text}"));
+    }
+
+    /// The cell ended: keep updates for the next prompt.
+    fn cell_ended(&self) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).0 = false;
+    }
+
+    /// Prints what came since the cell ended, before the prompt.
+    fn flush(&self) {
+        self.cell_starts();
+        self.cell_ended();
+    }
+}
+
 fn interactive() -> Result<(), String> {
     // The editor first: it takes SIGINT for itself when created, and the session's Ctrl-C
     // handler, registered after it, must come first (it passes the signal on).
     let mut editor = rustyline::Editor::new().map_err(|e| e.to_string())?;
     // Once rask has been built here, the prompt comes at once and the first cell waits for
     // the session; the first build shows its progress before the prompt instead.
-    let session = Rc::new(RefCell::new(match CacheDir::has_built() {
-        true => Background::spawn()?,
-        false => Background::Ready(Box::new(starting::start()?)),
+    let built = CacheDir::has_built();
+    let starter = Session::prepare().map_err(|e| e.to_string())?;
+    let updates = Updates::default();
+    updates.listen(starter.display_updates());
+    let session = Rc::new(RefCell::new(match built {
+        true => Background::spawn(starter),
+        false => Background::Ready(Box::new(starting::start_prepared(starter)?)),
     }));
     println!("rask {} — Rust with rask preloaded. :help for help, Ctrl-D to leave.", env!("CARGO_PKG_VERSION"));
     editor.set_helper(Some(Cells(session.clone())));
     let history = CacheDir::root().join("history.txt");
     let _ = editor.load_history(&history);
     loop {
+        updates.flush();
         match editor.readline(">> ") {
             Ok(cell) => {
                 if cell.trim().is_empty() {
@@ -137,9 +186,11 @@ fn interactive() -> Result<(), String> {
                         session.wait()?
                     }
                 };
+                updates.cell_starts();
                 if let Err(e) = show(session, &cell) {
                     eprintln!("{e}");
                 }
+                updates.cell_ended();
             }
             Err(ReadlineError::Interrupted) => continue,
             Err(ReadlineError::Eof) => break,

@@ -22,7 +22,7 @@ pub(crate) fn start() -> Result<Session, String> {
 }
 
 /// [`start`], after [`Session::prepare`] (which must run before other threads do).
-fn start_prepared(starter: Starter) -> Result<Session, String> {
+pub(crate) fn start_prepared(starter: Starter) -> Result<Session, String> {
     if !CacheDir::has_built() {
         eprintln!(
             "rask: the first start on a machine compiles rask and polars (cache in {})",
@@ -84,14 +84,13 @@ pub(crate) enum Background {
 }
 
 impl Background {
-    /// Prepares the session here and starts it on another thread.
-    pub(crate) fn spawn() -> Result<Background, String> {
-        let starter = Session::prepare().map_err(|e| e.to_string())?;
+    /// Starts a prepared session on another thread.
+    pub(crate) fn spawn(starter: Starter) -> Background {
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             let _ = tx.send(start_prepared(starter));
         });
-        Ok(Background::Starting(rx))
+        Background::Starting(rx)
     }
 
     /// The session, once it has started; `None` while it starts or if it could not.

@@ -207,3 +207,27 @@ fn tab_completes_and_visualize_draws_the_graph_as_text_and_names_the_svg() {
     let before = String::from_utf8_lossy(drawn.before()).to_string();
     assert!(before.contains("abs"), "the text drawing names the tasks: {before}");
 }
+
+#[test]
+fn a_future_runs_behind_the_prompt_and_its_end_is_shown_above_it() {
+    let _turn = one_at_a_time();
+    let mut p = prompt();
+    p.line("let client = Client::builder().threads(2).dashboard(None).build()?;");
+    p.wait(PROMPT, "prompt");
+    p.line("let f = client.submit(|| { std::thread::sleep(std::time::Duration::from_secs(6)); 6 * 7 });");
+    p.wait(PROMPT, "the prompt comes back while the future runs");
+    p.line("f");
+    p.wait(Regex(r"Future<i32> 'lambda-[0-9a-f]+': (pending|running)"), "the future shows its status");
+    p.wait(PROMPT, "prompt");
+    // The future ends while the prompt waits; its final state is told when Enter is next
+    // pressed, before the cell's output.
+    std::thread::sleep(Duration::from_secs(8));
+    p.line("1 + 1");
+    p.wait(Regex(r"Future<i32> 'lambda-[0-9a-f]+': finished\r\n2\r\n"), "the update, then the cell's value");
+    p.line("f.result()? + 1");
+    p.wait(Regex("\r\n43\r\n"), "the result");
+    p.wait(PROMPT, "prompt");
+    // An async cell awaits futures.
+    p.line("let g = client.submit_with(|x: i32| x * 2, (&f,)); g.await? + 1");
+    p.wait(Regex("\r\n85\r\n"), "awaited in an async cell");
+}

@@ -13,6 +13,7 @@
 mod cache;
 mod child_output;
 mod diagnostics;
+mod display;
 mod dylib;
 mod fast_cell;
 mod interrupt;
@@ -25,6 +26,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub use cache::CacheDir;
+pub use display::{DISPLAY_ID_MIME, DisplayUpdate};
 use interrupt::CellState;
 pub use interrupt::Interrupter;
 pub use progress::{BuildProgress, ProgressFn};
@@ -196,9 +198,18 @@ pub struct Starter {
     cache: CacheDir,
     /// Whether `mold` on `PATH` is the shim that compiles cells without cargo.
     shim: bool,
+    /// The display channel, when its socket could be bound.
+    display: Option<display::Channel>,
+    updates: (crossbeam_channel::Sender<DisplayUpdate>, crossbeam_channel::Receiver<DisplayUpdate>),
 }
 
 impl Starter {
+    /// Updates of values displayed earlier (a future's status), as they come, from now on
+    /// and also between cells; see [`DisplayUpdate`].
+    pub fn display_updates(&self) -> crossbeam_channel::Receiver<DisplayUpdate> {
+        self.updates.1.clone()
+    }
+
     /// Starts evcxr, adds rask (the first time on a machine this compiles rask and polars,
     /// which takes minutes), and brings `rask::prelude::*` into scope. `output` receives the
     /// child's lines as they come; `progress` hears how compiling rask and its dependencies
@@ -209,6 +220,9 @@ impl Starter {
         progress: impl ProgressFn,
     ) -> Result<Session, SessionError> {
         let cache = self.cache;
+        if let Some(channel) = self.display {
+            channel.serve(self.updates.0.clone());
+        }
         let (mut ctx, outputs) = evcxr::CommandContext::new().map_err(|e| SessionError::Setup(e.to_string()))?;
         let output: Output = Arc::new(Mutex::new(Box::new(output)));
         forward(outputs.stdout, output.clone(), |line| match line.strip_prefix(child_output::STDERR_TAG) {
@@ -238,7 +252,7 @@ impl Starter {
         let _ = ctx.completions(WARM_UP, WARM_UP.len());
         cache.mark_started();
         let cells = CellState::new(ctx.process_handle());
-        Ok(Session { ctx, cells, output, _cache: cache })
+        Ok(Session { ctx, cells, output, updates: self.updates.1, _cache: cache })
     }
 }
 
@@ -278,6 +292,7 @@ pub struct Session {
     ctx: evcxr::CommandContext,
     cells: Arc<CellState>,
     output: Output,
+    updates: crossbeam_channel::Receiver<DisplayUpdate>,
     _cache: CacheDir,
 }
 
@@ -325,7 +340,13 @@ impl Session {
         }
         // SAFETY: as above.
         let shim = unsafe { fast_cell::install(cache.path()) };
-        Ok(Starter { cache, shim })
+        // Without the socket, displayed values just do not update.
+        let display = display::Channel::bind().ok();
+        if let Some(channel) = &display {
+            // SAFETY: as above.
+            unsafe { std::env::set_var(display::SOCKET_VAR, channel.path()) };
+        }
+        Ok(Starter { cache, shim, display, updates: crossbeam_channel::unbounded() })
     }
 
     /// Evaluates one cell: Rust statements, items and a final expression, or an evcxr
@@ -375,6 +396,11 @@ impl Session {
             }
             Err(evcxr::Error::Message(m)) => Err(SessionError::Runtime(m.trim().to_string())),
         }
+    }
+
+    /// Updates of values displayed earlier (see [`Starter::display_updates`]).
+    pub fn display_updates(&self) -> crossbeam_channel::Receiver<DisplayUpdate> {
+        self.updates.clone()
     }
 
     /// A handle that interrupts the running cell from another thread.

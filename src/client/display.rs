@@ -87,5 +87,5 @@ pub(crate) fn changed(shared: &Shared) {
         }
     }
     let (text, html) = forms(shared);
-    crate::display::update(id, &[("text/plain", &text), ("text/html", &html)]);
+    crate::display::update(id, &[("text/plain", &text), ("text/html", &html)], done);
 }

@@ -407,7 +407,7 @@ fn a_future_displays_itself_and_sends_updates_after_the_display() {
     }
     let id = text.split('\t').next().expect("an id");
     assert!(id.starts_with("rask-future-"), "{text}");
-    assert!(text.contains(&format!("{id}\ttext/html\t")) && text.contains(&format!("{id}\tEND\t0\n")), "{text}");
+    assert!(text.contains(&format!("{id}\ttext/html\t")) && text.ends_with(&format!("{id}\tLAST\t0\n")), "{text}");
 }
 
 fn report_step(x: i64) -> i64 {
