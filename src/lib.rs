@@ -57,7 +57,7 @@ mod scheduler;
 mod value;
 mod visualize;
 
-pub use client::{AsCompleted, Client, ClientBuilder, Future, FutureStatus, as_completed, wait};
+pub use client::{AsCompleted, Client, ClientBuilder, Future, FutureStatus, Progress, as_completed, progress, wait};
 pub use collection::{Collection, Persist, compute, compute_with, visualize, visualize_with};
 pub use dashboard::performance_report;
 pub use delayed::{Delayed, IntoArg};

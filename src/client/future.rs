@@ -84,6 +84,8 @@ pub(crate) struct Shared {
     node: Mutex<Weak<Node>>,
     /// Display updates go to this id once the future has been displayed.
     pub(crate) display_id: OnceLock<String>,
+    /// Called whenever the future changes (progress bars that show it).
+    observers: Mutex<Vec<Box<dyn Fn() + Send + Sync>>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -110,6 +112,7 @@ impl Shared {
             changed: Condvar::new(),
             node: Mutex::new(Weak::new()),
             display_id: OnceLock::new(),
+            observers: Mutex::new(Vec::new()),
         })
     }
 
@@ -256,6 +259,15 @@ impl Shared {
         if let Some(new) = st.result.as_ref().and_then(f) {
             st.result = Some(new);
         }
+    }
+
+    /// Calls `f` whenever the future changes from now on.
+    pub(crate) fn observe(&self, f: impl Fn() + Send + Sync + 'static) {
+        lock(&self.observers).push(Box::new(f));
+    }
+
+    pub(crate) fn notify_observers(&self) {
+        lock(&self.observers).iter().for_each(|f| f());
     }
 
     pub(crate) fn forget(&self) {

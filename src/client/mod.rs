@@ -33,6 +33,7 @@ use std::time::Instant;
 use rayon::{ThreadPool, ThreadPoolBuilder};
 
 pub use completed::{AsCompleted, as_completed, wait};
+pub use display::{Progress, progress};
 pub use future::{Future, FutureStatus, Wait};
 pub use spill::register_spill;
 pub use store::WorkerMemory;

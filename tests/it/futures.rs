@@ -394,20 +394,35 @@ fn a_future_displays_itself_and_sends_updates_after_the_display() {
     let shown = format!("{f:?}");
     assert!(shown.starts_with("Future<i32> 'lambda-") && !shown.ends_with("finished"), "{shown}");
     f.evcxr_display();
+    let parts: Vec<Delayed<u64>> = (0..3u64)
+        .map(|i| {
+            let g = gate.clone();
+            Delayed::value(i).map(move |v| {
+                g.wait();
+                v * 2
+            })
+        })
+        .collect();
+    let graph = c.compute(&parts);
+    let bar = rask::progress([&graph]);
+    assert_eq!(bar.counts(), (0, 3, 0), "a graph of three tasks, none done");
+    bar.evcxr_display();
     gate.open();
     f.result().expect("42");
+    assert_eq!(graph.result().expect("the graph"), vec![0, 2, 4]);
     let (mut conn, _) = listener.accept().expect("the future connects");
     conn.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
     let mut text = String::new();
     let mut buf = [0u8; 4096];
-    while !text.contains(": finished") {
+    while text.matches("\tLAST\t0\n").count() < 2 {
         let n = std::io::Read::read(&mut conn, &mut buf).expect("an update");
         assert!(n > 0, "the channel closed: {text}");
         text.push_str(&String::from_utf8_lossy(&buf[..n]));
     }
     let id = text.split('\t').next().expect("an id");
     assert!(id.starts_with("rask-future-"), "{text}");
-    assert!(text.contains(&format!("{id}\ttext/html\t")) && text.ends_with(&format!("{id}\tLAST\t0\n")), "{text}");
+    assert!(text.contains(&format!("{id}\ttext/html\t")) && text.contains(&format!("{id}\tLAST\t0\n")), "{text}");
+    assert!(text.contains(&format!("[{}] 3/3 tasks", "█".repeat(30))), "the bar's last state: {text}");
 }
 
 fn report_step(x: i64) -> i64 {
