@@ -93,6 +93,13 @@ pub enum Error {
     /// The error a future (or a task it fed) ended with, shared by everyone who reads it.
     #[error(transparent)]
     Shared(std::sync::Arc<Error>),
+    /// Waiting for a future was interrupted (Ctrl-C, or Interrupt in Jupyter); the future
+    /// itself goes on.
+    #[error("interrupted while waiting for '{key}' (it goes on in the background)")]
+    Interrupted {
+        /// The future's key.
+        key: Key,
+    },
     /// A future's result was released (every handle on it was dropped) before it was read.
     #[error("future '{key}': its result was released (every handle on it was dropped)")]
     Released {
@@ -111,7 +118,7 @@ impl Error {
     /// The key of the task at fault, when the error is about one task.
     pub fn key(&self) -> Option<&Key> {
         match self {
-            Error::Task { key, .. } | Error::Released { key } => Some(key),
+            Error::Task { key, .. } | Error::Released { key } | Error::Interrupted { key } => Some(key),
             Error::Shared(e) => e.key(),
             _ => None,
         }

@@ -81,17 +81,20 @@ impl<T: Data> AsCompleted<T> {
 impl<T> Iterator for AsCompleted<T> {
     type Item = Future<T>;
 
+    /// The next future to end; `None` when all were handed out, or when an interrupt
+    /// stopped the wait.
     fn next(&mut self) -> Option<Future<T>> {
+        let interrupts = crate::scheduler::interrupts();
         let mut q = self.inner.lock();
         loop {
             if let Some(f) = q.ended.pop_front() {
                 q.remaining -= 1;
                 return Some(f);
             }
-            if q.remaining == 0 {
+            if q.remaining == 0 || crate::scheduler::interrupts() != interrupts {
                 return None;
             }
-            q = self.inner.ready.wait(q).unwrap_or_else(PoisonError::into_inner);
+            q = self.inner.ready.wait_timeout(q, std::time::Duration::from_millis(50)).unwrap_or_else(PoisonError::into_inner).0;
         }
     }
 }
@@ -114,7 +117,7 @@ impl<T> futures_core::Stream for AsCompleted<T> {
 }
 
 /// Blocks until every future has ended (finished, failed or cancelled); returns how many
-/// finished successfully.
+/// finished successfully. An interrupt stops the wait early (the futures go on).
 ///
 /// ```
 /// use rask::prelude::*;
@@ -127,9 +130,7 @@ impl<T> futures_core::Stream for AsCompleted<T> {
 pub fn wait<'a, T: 'a>(futures: impl IntoIterator<Item = &'a Future<T>>) -> usize {
     futures
         .into_iter()
-        .filter(|f| {
-            f.shared().wait();
-            f.status() == super::FutureStatus::Finished
-        })
+        .take_while(|f| f.shared().wait().is_ok())
+        .filter(|f| f.status() == super::FutureStatus::Finished)
         .count()
 }

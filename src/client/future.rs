@@ -197,13 +197,19 @@ impl Shared {
         }
     }
 
-    /// Blocks until the future has ended. On a worker thread of the client's pool, runs
-    /// other queued work meanwhile (a task waiting for a future it submitted would
-    /// otherwise hold a thread the future may need).
-    pub(crate) fn wait(&self) {
+    /// Blocks until the future has ended; an interrupt ([`crate::cancel_all`]) ends the
+    /// wait early with [`Error::Interrupted`]. On a worker thread of a pool, runs other
+    /// queued work meanwhile (a task waiting for a future it submitted would otherwise hold
+    /// a thread the future may need).
+    pub(crate) fn wait(&self) -> Result<()> {
+        let interrupts = crate::scheduler::interrupts();
+        let on_pool = rayon::current_thread_index().is_some();
         let mut st = lock(&self.state);
         while !st.status.is_done() {
-            if rayon::current_thread_index().is_some() {
+            if crate::scheduler::interrupts() != interrupts {
+                return Err(Error::Interrupted { key: self.key.clone() });
+            }
+            if on_pool {
                 drop(st);
                 if !matches!(rayon::yield_now(), Some(rayon::Yield::Executed)) {
                     let st2 = lock(&self.state);
@@ -213,9 +219,10 @@ impl Shared {
                 }
                 st = lock(&self.state);
             } else {
-                st = self.changed.wait(st).unwrap_or_else(PoisonError::into_inner);
+                st = self.changed.wait_timeout(st, Duration::from_millis(50)).unwrap_or_else(PoisonError::into_inner).0;
             }
         }
+        Ok(())
     }
 
     /// Waits up to `timeout`; whether the future has ended.
@@ -244,7 +251,7 @@ impl Shared {
 
     /// Waits, then gives the outcome.
     pub(crate) fn value(&self) -> Result<Value> {
-        self.wait();
+        self.wait()?;
         self.outcome()
     }
 
@@ -407,7 +414,8 @@ impl<T> Future<T> {
         self.shared().cancel();
     }
 
-    /// Waits for the future to end and gives its error, or `None` when it finished.
+    /// Waits for the future to end and gives its error, or `None` when it finished (or the
+    /// wait was interrupted).
     ///
     /// ```
     /// use rask::prelude::*;
@@ -418,7 +426,7 @@ impl<T> Future<T> {
     /// # Ok::<(), rask::Error>(())
     /// ```
     pub fn exception(&self) -> Option<Error> {
-        self.shared().wait();
+        self.shared().wait().ok()?;
         self.shared().error().map(Error::Shared)
     }
 

@@ -488,10 +488,12 @@ impl Client {
         let parts: Vec<Arc<Shared>> = outputs.0.iter().map(|n| self.new_shared::<()>(n.key.clone())).collect();
         let job = self.new_shared::<()>(Key::unique("persist"));
         let held = parts.clone();
+        let threads_per_worker = self.inner.threads_per_worker;
         let work = self.graph_work(graph.clone(), &job, move |values| {
+            let worker = rayon::current_thread_index().unwrap_or(0) / threads_per_worker;
             for (part, v) in held.iter().zip(values) {
                 part.start();
-                part.complete(Ok(v), rayon::current_thread_index().unwrap_or(0));
+                part.complete(Ok(v), worker);
             }
             Ok(value(()))
         });
@@ -593,6 +595,7 @@ impl Client {
         let monitor = self.inner.monitor.clone();
         Box::new(move |_| {
             let out = crate::scheduler::run(&graph, &options).and_then(&finish);
+            monitor.graph_ended(&graph);
             if out.is_err() {
                 for n in graph.nodes.iter().filter(|n| n.is_task() && !n.state().is_end()) {
                     monitor.dropped(n.key.prefix(), 1);

@@ -14,11 +14,14 @@ use std::time::{Duration, Instant};
 use crate::events::{Event, Listener};
 use crate::key::Key;
 use crate::plan::TaskGraph;
+use crate::visualize::VisGraph;
 
 /// How many finished tasks the stream keeps.
 const STREAM_LEN: usize = 20_000;
 /// How many layers the progress list keeps (the least recently active go first).
 const LAYERS: usize = 40;
+/// The largest graph whose drawing data is kept after its computation ended.
+const KEEP_GRAPH: usize = 5_000;
 
 /// One task run, for the task stream.
 #[derive(Debug, Clone)]
@@ -52,7 +55,10 @@ struct State {
     /// Tasks running now, per thread: key and start.
     running: HashMap<usize, (String, Duration)>,
     clock: u64,
-    graph: Option<Arc<TaskGraph>>,
+    /// The latest computation's graph while it runs (not kept alive: it holds inputs).
+    graph: std::sync::Weak<TaskGraph>,
+    /// Its last drawing data, once it ended (small graphs only).
+    ended: Option<VisGraph>,
 }
 
 /// The record of one client's work.
@@ -100,12 +106,26 @@ impl Monitor {
         for (prefix, n) in counts {
             Self::layer(&mut st, prefix).total += n;
         }
-        st.graph = Some(graph.clone());
+        st.graph = Arc::downgrade(graph);
+        st.ended = None;
     }
 
-    /// The graph of the latest computation.
-    pub(crate) fn graph(&self) -> Option<Arc<TaskGraph>> {
-        self.lock().graph.clone()
+    /// The computation of `graph` ended: keep what drawing its final state takes (for
+    /// graphs of up to [`KEEP_GRAPH`] tasks).
+    pub(crate) fn graph_ended(&self, graph: &Arc<TaskGraph>) {
+        let mut st = self.lock();
+        if std::ptr::eq(st.graph.as_ptr(), Arc::as_ptr(graph)) && graph.nodes.len() <= KEEP_GRAPH {
+            st.ended = Some(graph.vis_graph());
+        }
+    }
+
+    /// The graph of the latest computation, as drawing data.
+    pub(crate) fn graph(&self) -> Option<VisGraph> {
+        let st = self.lock();
+        match st.graph.upgrade() {
+            Some(g) => Some(g.vis_graph()),
+            None => st.ended.clone(),
+        }
     }
 
     /// The task running on `thread` ended.

@@ -109,7 +109,7 @@ fn string(s: &str) -> String {
 pub(super) fn graph_svg(client: &Inner) -> Option<String> {
     let graph = client.monitor.graph()?;
     let options = Visualize::new().color(Color::State).renderer(Renderer::Builtin);
-    crate::visualize::render_svg(&graph.vis_graph(), &options).ok()
+    crate::visualize::render_svg(&graph, &options).ok()
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Cancellation: a token any thread can trigger, and the list of runs going on now.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
 /// Stops a computation cleanly when cancelled: no new task starts, tasks already running
@@ -37,7 +37,8 @@ impl CancelToken {
 static ACTIVE: Mutex<Vec<Weak<AtomicBool>>> = Mutex::new(Vec::new());
 
 /// Cancels every computation running in this process now; returns how many there were.
-/// This is what an interrupt (Ctrl-C in the REPL, Interrupt in Jupyter) calls.
+/// This is what an interrupt (Ctrl-C in the REPL, Interrupt in Jupyter) calls. Code
+/// blocked waiting for a client's future stops waiting too (the future goes on).
 ///
 /// ```
 /// assert_eq!(rask::cancel_all(), 0); // nothing is running
@@ -46,7 +47,15 @@ pub fn cancel_all() -> usize {
     let active = ACTIVE.lock().unwrap_or_else(|p| p.into_inner());
     let live: Vec<_> = active.iter().filter_map(Weak::upgrade).collect();
     live.iter().for_each(|t| t.store(true, Ordering::Relaxed));
+    INTERRUPTS.fetch_add(1, Ordering::Relaxed);
     live.len()
+}
+
+static INTERRUPTS: AtomicU64 = AtomicU64::new(0);
+
+/// How many times [`cancel_all`] was called: a wait that sees it change was interrupted.
+pub(crate) fn interrupts() -> u64 {
+    INTERRUPTS.load(Ordering::Relaxed)
 }
 
 /// Keeps a run's token in the active list until dropped.

@@ -133,3 +133,25 @@ fn cancel_all_reaches_a_running_computation() {
     assert!(err.is_cancelled());
     assert!(started.load(Ordering::SeqCst) < 30);
 }
+
+#[test]
+fn cancel_all_interrupts_a_wait_for_a_future_but_not_the_future() {
+    let client = rask::Client::builder().threads(1).dashboard(None).build().expect("a client");
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let rx = std::sync::Mutex::new(rx);
+    let f = client.submit(move || {
+        let _ = rx.lock().map(|r| r.recv());
+        7
+    });
+    let interrupter = std::thread::spawn(|| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        rask::cancel_all()
+    });
+    let err = f.result().expect_err("interrupted");
+    assert_eq!(err.to_string(), format!("interrupted while waiting for '{}' (it goes on in the background)", f.key()));
+    assert_eq!(err.key(), Some(f.key()));
+    interrupter.join().expect("no panic");
+    assert!(!f.done(), "the future goes on");
+    tx.send(()).expect("the task waits");
+    assert_eq!(f.result().expect("then finishes"), 7);
+}
