@@ -194,7 +194,7 @@ impl ProgressInner {
 
 fn bar_text(done: usize, total: usize, failed: usize) -> String {
     const WIDTH: usize = 30;
-    let filled = if total == 0 { WIDTH } else { WIDTH * done / total };
+    let filled = (WIDTH * done).checked_div(total).unwrap_or(WIDTH).min(WIDTH);
     let mut text = format!("[{}{}] {done}/{total} tasks", "█".repeat(filled), " ".repeat(WIDTH - filled));
     if failed > 0 {
         text.push_str(&format!(", {failed} failed"));
