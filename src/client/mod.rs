@@ -228,6 +228,42 @@ impl ClientBuilder {
     }
 }
 
+impl std::fmt::Debug for Client {
+    /// `Client: 2 workers × 1 thread, memory limit 1.0 GiB per worker, dashboard http://…`
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (workers, threads) = self.workers();
+        write!(f, "Client: {workers} workers × {threads} thread{}", if threads == 1 { "" } else { "s" })?;
+        if let Some(limit) = self.inner.store.limit() {
+            write!(f, ", memory limit {:.1} GiB per worker", limit as f64 / f64::from(1u32 << 30))?;
+        }
+        match self.dashboard_link() {
+            Some(link) => write!(f, ", dashboard {link}"),
+            None => f.write_str(", no dashboard"),
+        }
+    }
+}
+
+impl std::fmt::Display for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self, f)
+    }
+}
+
+impl Client {
+    /// Shows the client in the REPL and the kernel, with a link to its dashboard.
+    pub fn evcxr_display(&self) {
+        let text = self.to_string();
+        let html = match self.dashboard_link() {
+            Some(link) => format!(
+                "<div><b>rask Client</b> &middot; {} &middot; <a href=\"{link}\" target=\"_blank\">dashboard</a></div>",
+                crate::display::escape_html(text.split(", dashboard").next().unwrap_or(&text))
+            ),
+            None => format!("<div><b>rask Client</b> &middot; {}</div>", crate::display::escape_html(&text)),
+        };
+        crate::display::send(&[("text/plain", &text), ("text/html", &html)]);
+    }
+}
+
 /// The most recently started client that is still alive: `compute_async` uses it.
 static CURRENT: Mutex<Weak<Inner>> = Mutex::new(Weak::new());
 

@@ -456,6 +456,7 @@ fn the_dashboard_serves_its_page_status_and_graph() {
     let c = Client::builder().threads(2).dashboard(Some("127.0.0.1:0")).build().expect("client");
     let link = c.dashboard_link().expect("a dashboard");
     assert!(link.starts_with("http://127.0.0.1:") && link.ends_with("/status"), "{link}");
+    assert_eq!(c.to_string(), format!("Client: 2 workers × 1 thread, dashboard {link}"));
     let base = link.trim_end_matches("/status").to_string();
     let x = delayed!(inc(1));
     assert_eq!(c.compute(&x).result().expect("2"), 2);
