@@ -120,14 +120,18 @@ fn the_seed_query_matches_polars() {
     let df = dd::read_csv(&pattern).expect("reads");
     // Exactly as the seed writes it.
     let r = df.filter(col("response_len").gt_eq(500)).groupby(["category"]).agg([col("score").mean()]);
-    let theirs = data()
+    assert_close(&sorted(r.compute().expect("runs"), &["category"]), &sorted(seed_query(data()), &["category"]));
+}
+
+/// The seed query (filter, group by category, mean score) done by polars on the whole frame.
+pub(crate) fn seed_query(frame: PlFrame) -> PlFrame {
+    frame
         .lazy()
         .filter(col("response_len").gt_eq(lit(500)))
         .group_by([col("category")])
         .agg([col("score").mean()])
         .collect()
-        .expect("polars");
-    assert_close(&sorted(r.compute().expect("runs"), &["category"]), &sorted(theirs, &["category"]));
+        .expect("polars")
 }
 
 #[test]

@@ -107,14 +107,7 @@ fn futures_feed_delayed_calls_and_compute_async_runs_every_collection() {
     let frame = super::dataframe::data();
     let df = dd::from_polars(frame.clone(), 4);
     let q = df.filter(col("response_len").gt_eq(lit(500))).groupby(["category"]).agg([col("score").mean()]);
-    let want = frame
-        .clone()
-        .lazy()
-        .filter(col("response_len").gt_eq(lit(500)))
-        .group_by([col("category")])
-        .agg([col("score").mean()])
-        .collect()
-        .expect("polars");
+    let want = super::dataframe::seed_query(frame);
     let got = q.compute_async().result().expect("the query in the background");
     super::dataframe::assert_close(
         &super::dataframe::sorted(got, &["category"]),
