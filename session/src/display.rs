@@ -105,8 +105,8 @@ mod tests {
         let (tx, rx) = crossbeam_channel::unbounded();
         let (mut a, b) = UnixStream::pair().expect("a pair");
         let reader = std::thread::spawn(move || read_updates(b, &tx));
-        a.write_all(b"f-1\ttext/plain\t7\nrunning\nf-1\tEND\t0\nf-1\ttext/plain\t8\nfinished").expect("write");
-        a.write_all(b"f-1\ttext/html\t4\n<b>x\nf-1\tLAST\t0\n").expect("write");
+        a.write_all(b"f-1\ttext/plain\t8\nrunning\nf-1\tEND\t0\nf-1\ttext/plain\t8\nfinished").expect("write");
+        a.write_all(b"f-1\ttext/html\t4\n<b>xf-1\tLAST\t0\n").expect("write");
         drop(a);
         reader.join().expect("reader");
         let first = rx.recv().expect("an update");
