@@ -61,7 +61,10 @@ pub(crate) fn update(id: &str, forms: &[(&str, &str)], last: bool) {
         let Some(path) = std::env::var_os(DISPLAY_SOCKET) else { return };
         let mut socket = SOCKET.lock().unwrap_or_else(PoisonError::into_inner);
         if socket.is_none() {
-            *socket = std::os::unix::net::UnixStream::connect(path).ok();
+            // A front end that stops reading must not stall the threads that update.
+            *socket = std::os::unix::net::UnixStream::connect(path)
+                .and_then(|s| s.set_write_timeout(Some(std::time::Duration::from_secs(1))).map(|()| s))
+                .ok();
         }
         let Some(stream) = socket.as_mut() else { return };
         let mut frame = Vec::new();

@@ -198,31 +198,25 @@ impl Shared {
     }
 
     /// Blocks until the future has ended; an interrupt ([`crate::cancel_all`]) ends the
-    /// wait early with [`Error::Interrupted`]. On a worker thread of a pool, runs other
-    /// queued work meanwhile (a task waiting for a future it submitted would otherwise hold
-    /// a thread the future may need).
+    /// wait early with [`Error::Interrupted`], except on the client's own threads (their
+    /// waits are background work). A job of the client that waits secedes from its workers
+    /// meanwhile (see `workers.rs`), so waiting never holds a worker's place.
     pub(crate) fn wait(&self) -> Result<()> {
+        if self.status().is_done() {
+            return Ok(());
+        }
+        let interruptible = !super::workers::Workers::in_background();
         let interrupts = crate::scheduler::interrupts();
-        let on_pool = rayon::current_thread_index().is_some();
-        let mut st = lock(&self.state);
-        while !st.status.is_done() {
-            if crate::scheduler::interrupts() != interrupts {
-                return Err(Error::Interrupted { key: self.key.clone() });
-            }
-            if on_pool {
-                drop(st);
-                if !matches!(rayon::yield_now(), Some(rayon::Yield::Executed)) {
-                    let st2 = lock(&self.state);
-                    if !st2.status.is_done() {
-                        let _ = self.changed.wait_timeout(st2, Duration::from_millis(1));
-                    }
+        super::workers::Workers::seceding(|| {
+            let mut st = lock(&self.state);
+            while !st.status.is_done() {
+                if interruptible && crate::scheduler::interrupts() != interrupts {
+                    return Err(Error::Interrupted { key: self.key.clone() });
                 }
-                st = lock(&self.state);
-            } else {
                 st = self.changed.wait_timeout(st, Duration::from_millis(50)).unwrap_or_else(PoisonError::into_inner).0;
             }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     /// Waits up to `timeout`; whether the future has ended.

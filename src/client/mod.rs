@@ -22,10 +22,10 @@ mod future;
 pub(crate) mod monitor;
 mod spill;
 mod store;
+mod workers;
 
-use std::collections::BinaryHeap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use std::time::Instant;
@@ -42,6 +42,7 @@ pub(crate) use self::future::Handle;
 use self::future::Shared;
 use self::monitor::{Monitor, RunListener};
 use self::store::{Store, Thresholds};
+use self::workers::{Job, Workers};
 use crate::call::Callable;
 use crate::collection::{Collection, Outputs, Persist, Results};
 use crate::delayed::IntoArgs;
@@ -83,46 +84,16 @@ pub struct Client {
 
 /// The cluster behind a client and its clones.
 pub(crate) struct Inner {
+    /// The threads that run jobs.
+    jobs: Arc<Workers>,
+    /// Where the graphs of computations run (as many threads as workers have).
     pool: Arc<ThreadPool>,
-    queue: Mutex<BinaryHeap<Queued>>,
-    seq: AtomicU64,
     pub(crate) store: Arc<Store>,
     pub(crate) monitor: Arc<Monitor>,
     pub(crate) workers: usize,
     pub(crate) threads_per_worker: usize,
     dashboard: Mutex<Option<crate::dashboard::Server>>,
     scatter_next: AtomicUsize,
-}
-
-/// A job waiting for a thread: highest priority first, then first come.
-struct Queued {
-    priority: i32,
-    seq: u64,
-    job: Job,
-}
-
-impl PartialEq for Queued {
-    fn eq(&self, other: &Self) -> bool {
-        (self.priority, self.seq) == (other.priority, other.seq)
-    }
-}
-impl Eq for Queued {}
-impl PartialOrd for Queued {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Queued {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.priority.cmp(&other.priority).then(other.seq.cmp(&self.seq))
-    }
-}
-
-/// Work for one future.
-struct Job {
-    shared: Arc<Shared>,
-    retries: u32,
-    work: Box<dyn FnMut(usize) -> Result<Value> + Send>,
 }
 
 /// Configures a [`Client`]: `Client::builder().workers(4).memory_limit(2 << 30).build()?`.
@@ -178,7 +149,9 @@ impl ClientBuilder {
     /// The fractions of the memory limit at which results spill (default 0.6) and at which
     /// a worker pauses (default 0.8).
     pub fn memory_thresholds(mut self, target: f64, pause: f64) -> Self {
-        self.thresholds = Thresholds { target: target.clamp(0.0, 1.0), pause: pause.clamp(0.0, 1.0) };
+        let target = target.clamp(0.0, 1.0);
+        // A pause below the target would never clear: spilling stops at the target.
+        self.thresholds = Thresholds { target, pause: pause.clamp(target, 1.0) };
         self
     }
 
@@ -204,15 +177,16 @@ impl ClientBuilder {
         let threads = workers * threads_per_worker;
         let pool = ThreadPoolBuilder::new()
             .num_threads(threads)
-            .thread_name(move |i| format!("rask-client-{}-{}", i / threads_per_worker, i % threads_per_worker))
+            .thread_name(|i| format!("rask-client-graph-{i}"))
+            .start_handler(|_| workers::mark_graph_thread())
             .build()
             .map_err(|e| Error::Internal(format!("could not start {threads} client threads: {e}")))?;
         let dir = self.spill_dir.unwrap_or_else(|| crate::config::spill_dir().join("client"));
+        let store = Arc::new(Store::new(workers, self.memory_limit, self.thresholds, dir));
         let inner = Arc::new(Inner {
+            jobs: Workers::new(threads, threads_per_worker, store.clone()),
             pool: Arc::new(pool),
-            queue: Mutex::new(BinaryHeap::new()),
-            seq: AtomicU64::new(0),
-            store: Arc::new(Store::new(workers, self.memory_limit, self.thresholds, dir)),
+            store,
             monitor: Monitor::new(threads),
             workers,
             threads_per_worker,
@@ -223,7 +197,10 @@ impl ClientBuilder {
             let server = crate::dashboard::Server::start(address, Arc::downgrade(&inner))?;
             *inner.dashboard.lock().unwrap_or_else(PoisonError::into_inner) = Some(server);
         }
-        *CURRENT.lock().unwrap_or_else(PoisonError::into_inner) = Arc::downgrade(&inner);
+        let mut clients = CURRENT.lock().unwrap_or_else(PoisonError::into_inner);
+        clients.retain(|c| c.strong_count() > 0);
+        clients.push(Arc::downgrade(&inner));
+        drop(clients);
         Ok(Client { inner, options: CallOptions::default() })
     }
 }
@@ -264,8 +241,8 @@ impl Client {
     }
 }
 
-/// The most recently started client that is still alive: `compute_async` uses it.
-static CURRENT: Mutex<Weak<Inner>> = Mutex::new(Weak::new());
+/// The clients started so far (oldest first): `compute_async` uses the newest still alive.
+static CURRENT: Mutex<Vec<Weak<Inner>>> = Mutex::new(Vec::new());
 
 impl Client {
     /// A client with one worker per core and the dashboard on `127.0.0.1:8787`.
@@ -286,8 +263,12 @@ impl Client {
 
     /// The client `compute_async` uses: the most recently started one that is still alive,
     /// or else a local one without dashboard, started once and kept.
+    ///
+    /// (That default client is itself "started", so once it exists it is the one found
+    /// when no client of yours is alive.)
     pub fn current() -> Result<Client> {
-        if let Some(inner) = CURRENT.lock().unwrap_or_else(PoisonError::into_inner).upgrade() {
+        let newest = CURRENT.lock().unwrap_or_else(PoisonError::into_inner).iter().rev().find_map(Weak::upgrade);
+        if let Some(inner) = newest {
             return Ok(Client { inner, options: CallOptions::default() });
         }
         static DEFAULT: std::sync::OnceLock<Client> = std::sync::OnceLock::new();
@@ -496,10 +477,8 @@ impl Client {
         let graph = Arc::new(TaskGraph::lower(&outputs.0));
         let shared = self.new_shared::<C::Output>(key);
         let c = collection.clone();
-        let work = self.graph_work(graph.clone(), &shared, move |values| {
-            c.finish(&mut Results::new(values)).map(value)
-        });
-        self.enqueue(future_inputs(&graph), Job { shared: shared.clone(), retries: self.options.retries, work });
+        let job = self.graph_job(graph.clone(), &shared, move |values| c.finish(&mut Results::new(values)).map(value));
+        self.enqueue(future_inputs(&graph), job);
         Future::from_shared(shared)
     }
 
@@ -524,13 +503,14 @@ impl Client {
         let parts: Vec<Arc<Shared>> = outputs.0.iter().map(|n| self.new_shared::<()>(n.key.clone())).collect();
         let job = self.new_shared::<()>(Key::unique("persist"));
         let held = parts.clone();
-        let threads_per_worker = self.inner.threads_per_worker;
-        let work = self.graph_work(graph.clone(), &job, move |values| {
-            let worker = rayon::current_thread_index().unwrap_or(0) / threads_per_worker;
-            for (part, v) in held.iter().zip(values) {
+        let (workers, store) = (self.inner.workers, self.inner.store.clone());
+        let work = self.graph_job(graph.clone(), &job, move |values| {
+            // The parts are spread over the workers, as Dask spreads a persisted collection.
+            for (i, (part, v)) in held.iter().zip(values).enumerate() {
                 part.start();
-                part.complete(Ok(v), worker);
+                part.complete(Ok(v), i % workers);
             }
+            (0..workers).for_each(|w| store.balance(w));
             Ok(value(()))
         });
         // The parts end with the job's error when it fails or is cancelled.
@@ -542,7 +522,7 @@ impl Client {
         });
         // Cancelling every part cancels the job.
         let handles: Vec<Arc<Handle>> = parts.into_iter().map(|s| Arc::new(Handle(s))).collect();
-        self.enqueue(future_inputs(&graph), Job { shared: job.clone(), retries: self.options.retries, work });
+        self.enqueue(future_inputs(&graph), work);
         self.inner.keep_until_done(job);
         let mut nodes = handles.iter().map(|h| Node::new(h.0.key.clone(), Op::Future(h.clone()), Vec::new()));
         collection.with_outputs(&mut crate::collection::Parts(&mut nodes))
@@ -610,60 +590,65 @@ impl Client {
             });
             out.map_err(|source| Error::Task { key: key.clone(), source })
         };
-        Job { shared, retries: self.options.retries, work: Box::new(work) }
+        let (monitor, prefix) = (self.inner.monitor.clone(), shared.key.prefix().to_string());
+        let skip = Box::new(move || monitor.dropped(&prefix, 1));
+        Job { shared, retries: self.options.retries, work: Box::new(work), skip }
     }
 
-    /// The work of a graph job: run the graph on the client's threads, then `finish`.
-    fn graph_work(
+    /// A graph job: run the graph on the client's graph pool, then `finish`. Its tasks are
+    /// on the dashboard from now on; those that never run come off again.
+    fn graph_job(
         &self,
         graph: Arc<TaskGraph>,
         shared: &Arc<Shared>,
         finish: impl Fn(Vec<Value>) -> Result<Value> + Send + 'static,
-    ) -> Box<dyn FnMut(usize) -> Result<Value> + Send> {
-        let tasks = graph.nodes.iter().filter(|n| n.is_task()).count();
-        self.inner.monitor.expect_graph(&graph);
+    ) -> Job {
+        let expected = self.inner.monitor.expect_graph(&graph);
+        let tasks = expected.iter().map(|(_, n)| n).sum();
         shared.set_progress(0, tasks);
-        let listener = RunListener::new(self.inner.monitor.clone(), tasks, shared);
+        let listener = Arc::new(RunListener::new(self.inner.monitor.clone(), tasks, shared));
         let options = RunOptions::new()
             .cancel_token(shared.cancel.clone())
-            .listen(listener)
+            .listen(RunListener::share(&listener))
             .on_pool(self.inner.pool.clone());
         let monitor = self.inner.monitor.clone();
-        Box::new(move |_| {
+        let unrun = expected.clone();
+        let work = move |_| {
             let out = crate::scheduler::run(&graph, &options).and_then(&finish);
             monitor.graph_ended(&graph);
             if out.is_err() {
-                for n in graph.nodes.iter().filter(|n| n.is_task() && !n.state().is_end()) {
-                    monitor.dropped(n.key.prefix(), 1);
-                }
+                listener.drop_unrun(&unrun);
             }
             out
-        })
+        };
+        let monitor = self.inner.monitor.clone();
+        let skip = Box::new(move || expected.iter().for_each(|(prefix, n)| monitor.dropped(prefix, *n)));
+        Job { shared: shared.clone(), retries: self.options.retries, work: Box::new(work), skip }
     }
 
     /// Queues `job` once every future in `inputs` has finished; fails it with the first
     /// input's error if one fails.
     fn enqueue(&self, inputs: Vec<Arc<Shared>>, job: Job) {
-        let inner = self.inner.clone();
+        let workers = self.inner.jobs.clone();
         let priority = self.options.priority;
         if inputs.is_empty() {
-            return inner.push(job, priority);
+            return workers.push(job, priority);
         }
         let remaining = Arc::new(AtomicUsize::new(inputs.len()));
         let slot = Arc::new(Mutex::new(Some(job)));
         for input in inputs {
-            let (remaining, slot, inner) = (remaining.clone(), slot.clone(), inner.clone());
+            let (remaining, slot, workers) = (remaining.clone(), slot.clone(), workers.clone());
             input.on_done(move |input| {
                 let take = || slot.lock().unwrap_or_else(PoisonError::into_inner).take();
                 match input.error() {
                     Some(e) => {
                         if let Some(job) = take() {
-                            job.shared.complete(Err(Error::Shared(e)), 0);
+                            job.fail(Error::Shared(e));
                         }
                     }
                     None if remaining.fetch_sub(1, Ordering::AcqRel) == 1 => {
                         if let Some(job) = take() {
-                            inner.push(job, priority);
+                            workers.push(job, priority);
                         }
                     }
                     None => {}
@@ -679,37 +664,6 @@ fn future_inputs(graph: &TaskGraph) -> Vec<Arc<Shared>> {
 }
 
 impl Inner {
-    /// Queues a ready job and wakes a thread for it.
-    fn push(self: &Arc<Self>, job: Job, priority: i32) {
-        let seq = self.seq.fetch_add(1, Ordering::Relaxed);
-        self.queue.lock().unwrap_or_else(PoisonError::into_inner).push(Queued { priority, seq, job });
-        let inner = self.clone();
-        self.pool.spawn(move || inner.run_next());
-    }
-
-    /// Runs the most urgent queued job on this pool thread.
-    fn run_next(&self) {
-        let thread = rayon::current_thread_index().unwrap_or(0);
-        let worker = thread / self.threads_per_worker;
-        self.store.wait_unpaused(worker);
-        let next = self.queue.lock().unwrap_or_else(PoisonError::into_inner).pop();
-        let Some(Queued { mut job, .. }) = next else { return };
-        if !job.shared.start() {
-            return;
-        }
-        let mut attempts = 0;
-        let outcome = loop {
-            match (job.work)(thread) {
-                Err(e) if attempts < job.retries && !e.is_cancelled() && !job.shared.cancel.is_cancelled() => {
-                    attempts += 1
-                }
-                out => break out,
-            }
-        };
-        job.shared.complete(outcome, worker);
-        self.store.balance(worker);
-    }
-
     /// Keeps an internal future (a persist's job) until it ends.
     fn keep_until_done(&self, shared: Arc<Shared>) {
         let handle = Arc::new(Handle(shared.clone()));
@@ -720,6 +674,7 @@ impl Inner {
 
 impl Drop for Inner {
     fn drop(&mut self) {
+        self.jobs.close();
         if let Some(server) = self.dashboard.get_mut().unwrap_or_else(PoisonError::into_inner).take() {
             server.stop();
         }

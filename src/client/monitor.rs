@@ -96,18 +96,26 @@ impl Monitor {
         Self::layer(&mut self.lock(), prefix).total += n;
     }
 
-    /// Expects every task of a graph about to run, and keeps the graph for drawing.
-    pub(crate) fn expect_graph(&self, graph: &Arc<TaskGraph>) {
+    /// How many tasks of each layer (key prefix) a graph has.
+    pub(crate) fn expected(&self, graph: &TaskGraph) -> Vec<(String, usize)> {
         let mut counts: HashMap<&str, usize> = HashMap::new();
         for n in graph.nodes.iter().filter(|n| n.is_task()) {
             *counts.entry(n.key.prefix()).or_default() += 1;
         }
+        counts.into_iter().map(|(p, n)| (p.to_string(), n)).collect()
+    }
+
+    /// Expects every task of a graph about to run, keeps the graph for drawing, and gives
+    /// the counts per layer.
+    pub(crate) fn expect_graph(&self, graph: &Arc<TaskGraph>) -> Vec<(String, usize)> {
+        let counts = self.expected(graph);
         let mut st = self.lock();
-        for (prefix, n) in counts {
+        for (prefix, n) in &counts {
             Self::layer(&mut st, prefix).total += n;
         }
         st.graph = Arc::downgrade(graph);
         st.ended = None;
+        counts
     }
 
     /// The computation of `graph` ended: keep what drawing its final state takes (for
@@ -121,11 +129,12 @@ impl Monitor {
 
     /// The graph of the latest computation, as drawing data.
     pub(crate) fn graph(&self) -> Option<VisGraph> {
-        let st = self.lock();
-        match st.graph.upgrade() {
-            Some(g) => Some(g.vis_graph()),
-            None => st.ended.clone(),
-        }
+        let (live, ended) = {
+            let st = self.lock();
+            (st.graph.upgrade(), st.ended.clone())
+        };
+        // Drawn without the lock: task events keep flowing meanwhile.
+        live.map(|g| g.vis_graph()).or(ended)
     }
 
     /// The task running on `thread` ended.
@@ -208,18 +217,49 @@ pub(crate) struct RunListener {
     done: AtomicUsize,
     total: usize,
     future: std::sync::Weak<super::future::Shared>,
+    /// Tasks that ended in this run, per layer.
+    ended: Mutex<HashMap<String, usize>>,
+}
+
+/// A [`RunListener`] shared with the job that runs the graph.
+pub(crate) struct Shared(Arc<RunListener>);
+
+impl Listener for Shared {
+    fn on_event(&self, event: &Event<'_>) {
+        self.0.on_event(event)
+    }
 }
 
 impl RunListener {
     pub(crate) fn new(monitor: Arc<Monitor>, total: usize, future: &Arc<super::future::Shared>) -> RunListener {
-        RunListener { monitor, done: AtomicUsize::new(0), total, future: Arc::downgrade(future) }
+        RunListener {
+            monitor,
+            done: AtomicUsize::new(0),
+            total,
+            future: Arc::downgrade(future),
+            ended: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// A listener for the run that reports to `this`.
+    pub(crate) fn share(this: &Arc<RunListener>) -> Shared {
+        Shared(this.clone())
+    }
+
+    /// The run stopped early: the tasks of `expected` that did not end come off the count.
+    pub(crate) fn drop_unrun(&self, expected: &[(String, usize)]) {
+        let ended = self.ended.lock().unwrap_or_else(PoisonError::into_inner);
+        for (prefix, n) in expected {
+            self.monitor.dropped(prefix, n.saturating_sub(ended.get(prefix).copied().unwrap_or(0)));
+        }
     }
 }
 
 impl Listener for RunListener {
     fn on_event(&self, event: &Event<'_>) {
         self.monitor.on_event(event);
-        if let Event::TaskFinished { .. } | Event::TaskFailed { .. } = event {
+        if let Event::TaskFinished { key, .. } | Event::TaskFailed { key, .. } = event {
+            *self.ended.lock().unwrap_or_else(PoisonError::into_inner).entry(key.prefix().to_string()).or_default() += 1;
             let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
             if let Some(f) = self.future.upgrade() {
                 f.set_progress(done, self.total);

@@ -88,7 +88,6 @@ pub(crate) struct Store {
     dir: PathBuf,
     state: Mutex<State>,
     released: Condvar,
-    next_id: AtomicU64,
     /// The last failure to write a result to disk.
     spill_error: Mutex<Option<String>>,
 }
@@ -101,7 +100,6 @@ impl Store {
             dir,
             state: Mutex::new(State { workers: vec![WorkerMemory::default(); workers.max(1)], ..State::default() }),
             released: Condvar::new(),
-            next_id: AtomicU64::new(1),
             spill_error: Mutex::new(None),
         }
     }
@@ -125,7 +123,9 @@ impl Store {
     /// Takes `value` into the store for `shared`, on `worker`. Called with the future's
     /// state locked: it only counts; [`Store::balance`] spills afterwards.
     pub(crate) fn hold(&self, shared: &Arc<Shared>, value: Value, worker: usize) -> Held {
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        // Unique in the process: clients may share a spill directory.
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
         let bytes = crate::value::nbytes(&*value) as u64;
         let codec = spill::codec_for(&value);
         let mut st = self.lock();

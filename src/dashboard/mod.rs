@@ -18,6 +18,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
+
 use std::time::Duration;
 
 pub use report::performance_report;
@@ -62,13 +63,14 @@ impl Server {
             .name("rask-dashboard".into())
             .spawn(move || {
                 for conn in listener.incoming() {
-                    if stop2.load(Ordering::Relaxed) {
+                    if stop2.load(Ordering::Relaxed) || client.strong_count() == 0 {
                         break;
                     }
-                    let Some(client) = client.upgrade() else { break };
-                    if let Ok(conn) = conn {
-                        let _ = serve(conn, &client, token2.as_deref());
-                    }
+                    let (Ok(conn), client, token) = (conn, client.clone(), token2.clone()) else { continue };
+                    // One thread per request: a slow peer holds only its own.
+                    let _ = std::thread::Builder::new().name("rask-dashboard-request".into()).spawn(move || {
+                        let _ = serve(conn, &client, token.as_deref());
+                    });
                 }
             })
             .map_err(|e| Error::Internal(format!("could not start the dashboard thread: {e}")))?;
@@ -111,16 +113,28 @@ fn new_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The most a request's line and headers may take.
+const MAX_REQUEST: u64 = 16 << 10;
+
 /// Answers one request.
-fn serve(conn: TcpStream, client: &Inner, token: Option<&str>) -> std::io::Result<()> {
+fn serve(conn: TcpStream, client: &Weak<Inner>, token: Option<&str>) -> std::io::Result<()> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
     conn.set_read_timeout(Some(Duration::from_secs(2)))?;
     conn.set_write_timeout(Some(Duration::from_secs(5)))?;
-    let mut reader = BufReader::new(conn.try_clone()?);
+    let mut reader = BufReader::new(std::io::Read::take(conn.try_clone()?, MAX_REQUEST));
     let mut request = String::new();
     reader.read_line(&mut request)?;
-    // Skip the headers.
-    let mut line = String::new();
+    // The headers: only `Host` matters.
+    let (mut line, mut host) = (String::new(), None);
     while reader.read_line(&mut line)? > 2 {
+        if std::time::Instant::now() > deadline {
+            return Ok(());
+        }
+        if let Some((name, value)) = line.split_once(':')
+            && name.eq_ignore_ascii_case("host")
+        {
+            host = Some(value.trim().to_string());
+        }
         line.clear();
     }
     let target = request.split_whitespace().nth(1).unwrap_or("/");
@@ -130,6 +144,15 @@ fn serve(conn: TcpStream, client: &Inner, token: Option<&str>) -> std::io::Resul
     if token.is_some() && given != token {
         return respond(&mut conn, "403 Forbidden", "text/plain", b"this dashboard needs its token: open the link the client shows\n");
     }
+    // Without a token the page is for this machine only: a web page elsewhere that points a
+    // name of its own at 127.0.0.1 (DNS rebinding) is refused by its Host header.
+    if token.is_none() && !host.as_deref().is_some_and(is_loopback_host) {
+        return respond(&mut conn, "403 Forbidden", "text/plain", b"this dashboard answers to localhost only\n");
+    }
+    let Some(client) = client.upgrade() else {
+        return respond(&mut conn, "410 Gone", "text/plain", b"the client has stopped\n");
+    };
+    let client = &*client;
     match path {
         "/" | "/status" => {
             let page = PAGE.replace("/*RASK_CONFIG*/", &format!("live: true, token: \"{}\"", token.unwrap_or("")));
@@ -145,6 +168,16 @@ fn serve(conn: TcpStream, client: &Inner, token: Option<&str>) -> std::io::Resul
         },
         _ => respond(&mut conn, "404 Not Found", "text/plain", b"not found\n"),
     }
+}
+
+/// Whether a `Host` header names this machine's loopback: `localhost`, `127.x.x.x`, `[::1]`,
+/// with or without a port.
+fn is_loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(h, _)| h),
+    };
+    name.eq_ignore_ascii_case("localhost") || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 fn respond(conn: &mut TcpStream, status: &str, mime: &str, body: &[u8]) -> std::io::Result<()> {

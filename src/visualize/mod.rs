@@ -58,13 +58,6 @@ pub(crate) enum NodeState {
     Memory,
 }
 
-impl NodeState {
-    /// Whether the task ran to an end (done or failed) in its last run.
-    pub(crate) fn is_end(self) -> bool {
-        matches!(self, NodeState::Done | NodeState::Failed)
-    }
-}
-
 /// One node of a graph to draw.
 #[derive(Debug, Clone)]
 pub(crate) struct VisNode {

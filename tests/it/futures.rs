@@ -296,6 +296,58 @@ fn tasks_submit_tasks_and_wait_for_them_without_deadlock() {
 }
 
 #[test]
+fn a_task_waiting_for_another_secedes_and_never_runs_on_top_of_it() {
+    // One thread: `a` waits for work it submitted, `d` waits for `a`. A waiting task gives
+    // its thread up (Dask's secede) instead of running queued work on its own stack.
+    let c = client(1);
+    let inner = c.clone();
+    let a = c.submit(move || {
+        std::thread::sleep(Duration::from_millis(20));
+        let b = inner.submit(|| 20);
+        b.result().expect("b") + 1
+    });
+    let a2 = a.clone();
+    let d = c.submit(move || a2.result().expect("a") * 2);
+    assert!(d.wait_timeout(Duration::from_secs(10)), "no deadlock");
+    assert_eq!(d.result().expect("d"), 42);
+}
+
+#[test]
+fn the_dashboards_counts_leave_out_work_that_never_ran() {
+    let c = Client::builder().threads(1).dashboard(Some("127.0.0.1:0")).build().expect("client");
+    let gate = Gate::default();
+    let g = gate.clone();
+    let blocker = c.submit(move || g.wait());
+    let skipped = c.submit(|| 1);
+    skipped.cancel();
+    let failed_input = c.try_submit(|| Err::<i64, _>("no"));
+    let after = c.submit_with(inc, (&failed_input,));
+    gate.open();
+    blocker.result().expect("blocker");
+    assert!(after.result().is_err());
+    let base = c.dashboard_link().expect("a dashboard").trim_end_matches("/status").to_string();
+    let status = super::web::http_get(&format!("{base}/api/status"));
+    assert!(status.contains("\"name\":\"lambda\",\"total\":2,\"done\":1,\"failed\":1"), "{status}");
+    assert!(status.contains("\"name\":\"inc\",\"total\":0,\"done\":0"), "{status}");
+    assert!(super::web::http_get_host(&format!("{base}/api/status"), "evil.example:80").starts_with("403"));
+}
+
+#[test]
+fn clients_sharing_a_spill_directory_keep_their_own_results() {
+    let dir = std::env::temp_dir().join(format!("rask-it-shared-spill-{}", std::process::id()));
+    let make = || Client::builder().threads(1).memory_limit(1 << 20).spill_dir(&dir).dashboard(None).build().expect("client");
+    let (a, b) = (make(), make());
+    let fa = a.map(|i: u64| vec![i as f64; 100_000], 0..4u64);
+    let fb = b.map(|i: u64| vec![-(i as f64); 100_000], 0..4u64);
+    rask::wait(&fa);
+    rask::wait(&fb);
+    for (i, (x, y)) in fa.iter().zip(&fb).enumerate() {
+        assert_eq!(x.result().expect("a")[99_999], i as f64);
+        assert_eq!(y.result().expect("b")[99_999], -(i as f64));
+    }
+}
+
+#[test]
 fn retries_and_priorities() {
     let c = client(1);
     let attempts = Arc::new(AtomicUsize::new(0));

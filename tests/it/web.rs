@@ -4,13 +4,20 @@ use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::Command;
 
-/// The whole response (status line, headers, body) to a GET of `url` (`http://host:port/...`).
+/// The response (status, headers, body) to a GET of `url` (`http://host:port/...`), from
+/// the status code on.
 pub(crate) fn http_get(url: &str) -> String {
+    http_get_host(url, "")
+}
+
+/// [`http_get`] with another `Host` header (empty: the URL's).
+pub(crate) fn http_get_host(url: &str, host_header: &str) -> String {
     let rest = url.strip_prefix("http://").expect("an http URL");
     let (host, path) = rest.split_once('/').map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
     let host = host.replace("localhost", "127.0.0.1");
     let mut conn = std::net::TcpStream::connect(&host).unwrap_or_else(|e| panic!("connect {host}: {e}"));
-    write!(conn, "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").expect("send");
+    let header = if host_header.is_empty() { host.as_str() } else { host_header };
+    write!(conn, "GET {path} HTTP/1.1\r\nHost: {header}\r\nConnection: close\r\n\r\n").expect("send");
     let mut out = String::new();
     conn.read_to_string(&mut out).expect("read");
     out.split_once(' ').map_or(out.clone(), |(_, status)| status.to_string())
