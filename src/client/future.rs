@@ -254,11 +254,23 @@ impl Shared {
         lock(&self.state).error.clone()
     }
 
-    /// Swaps the held result (the store spills it to disk, or brings it back).
-    pub(crate) fn replace_held(&self, f: impl FnOnce(&Held) -> Option<Held>) {
+    /// The held value with store id `id`, if it is held in memory.
+    pub(crate) fn held_in_memory(&self, id: u64) -> Option<Value> {
+        match &lock(&self.state).result {
+            Some(Held::Memory { id: h, value }) if *h == id => Some(value.clone()),
+            _ => None,
+        }
+    }
+
+    /// Swaps the held result for what `f` gives (the store spilled it); whether it did.
+    pub(crate) fn replace_held(&self, f: impl FnOnce(&Held) -> Option<Held>) -> bool {
         let mut st = lock(&self.state);
-        if let Some(new) = st.result.as_ref().and_then(f) {
-            st.result = Some(new);
+        match st.result.as_ref().and_then(f) {
+            Some(new) => {
+                st.result = Some(new);
+                true
+            }
+            None => false,
         }
     }
 

@@ -217,30 +217,26 @@ impl Store {
     }
 
     /// Writes one result to disk and swaps the future's held value for the file.
+    /// The file is written without the future's lock held (a big frame takes a while, and
+    /// the future's status, display and release must not wait for it); the swap happens
+    /// only if the future still holds that value in memory.
     fn spill(&self, shared: &Arc<Shared>, id: u64, codec: Codec) -> std::io::Result<()> {
+        let Some(value) = shared.held_in_memory(id) else { return Ok(()) };
         std::fs::create_dir_all(&self.dir)?;
-        let path = self.dir.join(format!("{}-{id}.bin", std::process::id()));
-        let mut outcome = Ok(());
-        shared.replace_held(|held| {
-            let Held::Memory { id: held_id, value } = held else { return None };
-            if *held_id != id {
-                return None;
-            }
-            let write = || -> std::io::Result<()> {
-                let mut w = std::io::BufWriter::new(std::fs::File::create(&path)?);
-                (codec.encode)(&**value, &mut w)?;
-                std::io::Write::flush(&mut w)
-            };
-            match write() {
-                Ok(()) => Some(Held::Disk { id, file: Arc::new(SpillFile(path.clone())), codec }),
-                Err(e) => {
-                    let _ = std::fs::remove_file(&path);
-                    outcome = Err(e);
-                    None
-                }
-            }
+        static ATTEMPT: AtomicU64 = AtomicU64::new(0);
+        let path = self.dir.join(format!("{}-{id}-{}.bin", std::process::id(), ATTEMPT.fetch_add(1, Ordering::Relaxed)));
+        // Deleted when dropped: on a failed write, or when the swap does not happen.
+        let file = Arc::new(SpillFile(path));
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&file.0)?);
+        (codec.encode)(&*value, &mut w)?;
+        std::io::Write::flush(&mut w)?;
+        drop((w, value));
+        let swapped = shared.replace_held(|held| {
+            matches!(held, Held::Memory { id: h, .. } if *h == id).then(|| Held::Disk { id, file: file.clone(), codec })
         });
-        outcome?;
+        if !swapped {
+            return Ok(());
+        }
         let mut st = self.lock();
         if let Some(e) = st.entries.get_mut(&id)
             && !e.on_disk
