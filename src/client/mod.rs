@@ -25,7 +25,7 @@ mod store;
 mod workers;
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use std::time::Instant;
@@ -520,7 +520,20 @@ impl Client {
                 failed.iter().for_each(|p| p.complete(Err(Error::Shared(e.clone())), 0));
             }
         });
-        // Cancelling every part cancels the job.
+        // Cancelling every part (dropping the persisted collection does) cancels the job.
+        let uncancelled = Arc::new(AtomicUsize::new(parts.len()));
+        for part in &parts {
+            let (counted, uncancelled, job) = (AtomicBool::new(false), uncancelled.clone(), Arc::downgrade(&job));
+            let part_ref = Arc::downgrade(part);
+            part.observe(move || {
+                let cancelled = part_ref.upgrade().is_some_and(|p| p.status() == FutureStatus::Cancelled);
+                if cancelled && !counted.swap(true, Ordering::AcqRel) && uncancelled.fetch_sub(1, Ordering::AcqRel) == 1 {
+                    if let Some(job) = job.upgrade() {
+                        job.cancel();
+                    }
+                }
+            });
+        }
         let handles: Vec<Arc<Handle>> = parts.into_iter().map(|s| Arc::new(Handle(s))).collect();
         self.enqueue(future_inputs(&graph), work);
         self.inner.keep_until_done(job);

@@ -141,6 +141,30 @@ fn persist_holds_the_partitions_and_later_work_reuses_them() {
 }
 
 #[test]
+fn dropping_a_persisted_collection_stops_its_computation() {
+    let c = client(2);
+    let ran = Arc::new(AtomicUsize::new(0));
+    let parts: Vec<Delayed<u64>> = (0..300u64)
+        .map(|i| {
+            let ran = ran.clone();
+            Delayed::value(i).map(move |v| {
+                ran.fetch_add(1, Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(5));
+                v
+            })
+        })
+        .collect();
+    let held = c.persist(&parts);
+    eventually("the computation started", || ran.load(Ordering::SeqCst) >= 2);
+    drop(held);
+    std::thread::sleep(Duration::from_millis(50));
+    let settled = ran.load(Ordering::SeqCst);
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(ran.load(Ordering::SeqCst), settled, "no task starts once the collection is gone");
+    assert!(settled < 300, "stopped early: {settled} of 300 ran");
+}
+
+#[test]
 fn an_error_inside_a_future_reaches_result_with_the_tasks_key_and_message() {
     let c = client(2);
     let bad = c.try_submit(|| "12x".parse::<i64>());
