@@ -527,10 +527,12 @@ impl Client {
             let part_ref = Arc::downgrade(part);
             part.observe(move || {
                 let cancelled = part_ref.upgrade().is_some_and(|p| p.status() == FutureStatus::Cancelled);
-                if cancelled && !counted.swap(true, Ordering::AcqRel) && uncancelled.fetch_sub(1, Ordering::AcqRel) == 1 {
-                    if let Some(job) = job.upgrade() {
-                        job.cancel();
-                    }
+                if cancelled
+                    && !counted.swap(true, Ordering::AcqRel)
+                    && uncancelled.fetch_sub(1, Ordering::AcqRel) == 1
+                    && let Some(job) = job.upgrade()
+                {
+                    job.cancel();
                 }
             });
         }
