@@ -144,7 +144,15 @@ fn persist_holds_the_partitions_and_later_work_reuses_them() {
 fn dropping_a_persisted_collection_stops_its_computation() {
     let c = client(2);
     let ran = Arc::new(AtomicUsize::new(0));
-    let parts: Vec<Delayed<u64>> = (0..300u64)
+    let held = c.persist(&slow_parts(300, &ran));
+    eventually("the computation started", || ran.load(Ordering::SeqCst) >= 2);
+    drop(held);
+    assert_no_more_start(&ran, 300);
+}
+
+/// `n` tasks of 5 ms each, counting in `ran` those that started.
+fn slow_parts(n: u64, ran: &Arc<AtomicUsize>) -> Vec<Delayed<u64>> {
+    (0..n)
         .map(|i| {
             let ran = ran.clone();
             Delayed::value(i).map(move |v| {
@@ -153,15 +161,16 @@ fn dropping_a_persisted_collection_stops_its_computation() {
                 v
             })
         })
-        .collect();
-    let held = c.persist(&parts);
-    eventually("the computation started", || ran.load(Ordering::SeqCst) >= 2);
-    drop(held);
+        .collect()
+}
+
+/// After a stop: the count settles within 50 ms, stays put, and stays under `n`.
+fn assert_no_more_start(ran: &AtomicUsize, n: usize) {
     std::thread::sleep(Duration::from_millis(50));
     let settled = ran.load(Ordering::SeqCst);
     std::thread::sleep(Duration::from_millis(100));
-    assert_eq!(ran.load(Ordering::SeqCst), settled, "no task starts once the collection is gone");
-    assert!(settled < 300, "stopped early: {settled} of 300 ran");
+    assert_eq!(ran.load(Ordering::SeqCst), settled, "no task starts after the stop");
+    assert!(settled < n, "the run stopped early ({settled} of {n} ran)");
 }
 
 #[test]
@@ -198,16 +207,7 @@ fn an_error_inside_a_future_reaches_result_with_the_tasks_key_and_message() {
 fn cancel_mid_run_stops_the_computation_and_keeps_the_client_usable() {
     let c = client(2);
     let ran = Arc::new(AtomicUsize::new(0));
-    let parts: Vec<Delayed<u64>> = (0..400u64)
-        .map(|i| {
-            let ran = ran.clone();
-            Delayed::value(i).map(move |v| {
-                ran.fetch_add(1, Ordering::SeqCst);
-                std::thread::sleep(Duration::from_millis(5));
-                v
-            })
-        })
-        .collect();
+    let parts = slow_parts(400, &ran);
     let total = delayed!((|v: Vec<u64>| v.iter().sum::<u64>())(parts));
     let f = c.compute(&total);
     eventually("some tasks ran", || ran.load(Ordering::SeqCst) >= 4);
@@ -217,11 +217,7 @@ fn cancel_mid_run_stops_the_computation_and_keeps_the_client_usable() {
     f.cancel();
     assert_eq!(f.status(), FutureStatus::Cancelled);
     assert!(f.result().expect_err("cancelled").is_cancelled());
-    std::thread::sleep(Duration::from_millis(50));
-    let settled = ran.load(Ordering::SeqCst);
-    std::thread::sleep(Duration::from_millis(100));
-    assert_eq!(ran.load(Ordering::SeqCst), settled, "no task starts after the cancel");
-    assert!(settled < 400, "the run stopped early ({settled} of 400 ran)");
+    assert_no_more_start(&ran, 400);
     assert_eq!(c.submit(|| 1 + 1).result().expect("still usable"), 2);
 }
 
