@@ -9,7 +9,7 @@
 //! prelude, gives every `Debug` value the `{:?}` form, which spares that second compile.
 //!
 //! Live values (a [`Future`](crate::Future)) also send a display id with their forms and
-//! later send updates for it ([`update`]) through the session's display channel: a Unix
+//! later send updates for it (`update`) through the session's display channel: a Unix
 //! socket whose path the session puts in [`DISPLAY_SOCKET`]. Outside a session updates go
 //! nowhere.
 
