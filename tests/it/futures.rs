@@ -254,9 +254,9 @@ fn as_completed_wait_and_callbacks() {
         std::thread::sleep(Duration::from_millis(ms));
         ms
     };
-    let fs = c.map(sleepy, [150, 1, 60]);
+    let fs = c.map(sleepy, [400, 1, 60]);
     let order: Vec<u64> = rask::as_completed(&fs).map(|f| f.result().expect("value")).collect();
-    assert_eq!(order, vec![1, 60, 150]);
+    assert_eq!(order, vec![1, 60, 400]);
 
     let fs = c.map(|x: i32| 10 / x, [1, 0, 5, 2]);
     assert_eq!(rask::wait(&fs), 3);
@@ -293,14 +293,14 @@ fn futures_are_awaited_from_async_code() {
             std::thread::sleep(Duration::from_millis(ms));
             ms
         },
-        [80, 5],
+        [300, 5],
     );
     let mut stream = rask::as_completed(&fs);
     let next = |s: &mut rask::AsCompleted<u64>| {
         block_on(std::future::poll_fn(|cx| futures_core::Stream::poll_next(std::pin::Pin::new(&mut *s), cx)))
     };
     assert_eq!(next(&mut stream).map(|f| f.result().expect("5")), Some(5));
-    assert_eq!(next(&mut stream).map(|f| f.result().expect("80")), Some(80));
+    assert_eq!(next(&mut stream).map(|f| f.result().expect("300")), Some(300));
     assert!(next(&mut stream).is_none());
 }
 
