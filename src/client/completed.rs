@@ -34,9 +34,9 @@ impl<T> Inner<T> {
 /// ```
 /// use rask::prelude::*;
 /// let client = Client::builder().threads(2).dashboard(None).build()?;
-/// let fs = client.map(|ms: u64| { std::thread::sleep(std::time::Duration::from_millis(ms)); ms }, [60, 1]);
+/// let fs = client.map(|ms: u64| { std::thread::sleep(std::time::Duration::from_millis(ms)); ms }, [300, 1]);
 /// let order: Vec<u64> = rask::as_completed(&fs).map(|f| f.result()).collect::<Result<_, _>>()?;
-/// assert_eq!(order, vec![1, 60]);
+/// assert_eq!(order, vec![1, 300]);
 /// # Ok::<(), rask::Error>(())
 /// ```
 pub struct AsCompleted<T> {
