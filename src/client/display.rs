@@ -20,25 +20,38 @@ const MIN_INTERVAL: Duration = Duration::from_millis(100);
 /// When each displayed future last sent an update.
 static LAST_SENT: Mutex<Vec<(String, Instant)>> = Mutex::new(Vec::new());
 
-/// The forms of a future's current state: text and HTML.
-fn forms(shared: &Shared) -> (String, String) {
+/// A future's state in one line: `Future<i64> 'inc-3f2a': running, 9/17 tasks`, with the
+/// error of a failed one. Its `Debug`, and the text form of its display.
+pub(super) fn status_line(shared: &Shared) -> String {
     let status = shared.status();
     let mut text = format!("Future<{}> '{}': {status}", shared.type_name, shared.key);
-    let mut bar = String::new();
-    if let Some((done, total)) = shared.progress() {
-        if !status.is_done() || status == FutureStatus::Finished {
-            text.push_str(&format!(", {done}/{total} tasks"));
-        }
-        let pct = if total == 0 { 100.0 } else { 100.0 * done as f64 / total as f64 };
-        bar = format!(
-            "<div style=\"width:240px;height:8px;background:#eee;margin-top:4px\">\
-             <div style=\"width:{pct:.1}%;height:8px;background:{}\"></div></div>",
-            color(status)
-        );
+    if let Some((done, total)) = shared.progress().filter(|_| !status.is_done() || status == FutureStatus::Finished) {
+        text.push_str(&format!(", {done}/{total} tasks"));
     }
     if let Some(e) = shared.error().filter(|_| status == FutureStatus::Error) {
         text.push_str(&format!(": {e}"));
     }
+    text
+}
+
+/// An HTML bar `done` of `total` filled with `colour`, in a box of style `outer` (its size)
+/// `height` high.
+fn html_bar(done: usize, total: usize, outer: &str, height: u32, colour: &str) -> String {
+    let pct = if total == 0 { 100.0 } else { 100.0 * done as f64 / total as f64 };
+    format!(
+        "<div style=\"{outer};height:{height}px;background:#eee\">\
+         <div style=\"width:{pct:.1}%;height:{height}px;background:{colour}\"></div></div>"
+    )
+}
+
+/// The forms of a future's current state: text and HTML.
+fn forms(shared: &Shared) -> (String, String) {
+    let status = shared.status();
+    let text = status_line(shared);
+    let bar = shared
+        .progress()
+        .map(|(done, total)| html_bar(done, total, "width:240px;margin-top:4px", 8, color(status)))
+        .unwrap_or_default();
     let html = format!(
         "<div class=\"rask-future\"><b>Future</b> <code>{}</code> &middot; <span style=\"color:{}\">{}</span>{}</div>",
         crate::display::escape_html(&text),
@@ -172,11 +185,10 @@ impl ProgressInner {
     fn forms(&self) -> (String, String) {
         let (done, total, failed) = self.counts();
         let text = bar_text(done, total, failed);
-        let pct = if total == 0 { 100.0 } else { 100.0 * done as f64 / total as f64 };
         let colour = if failed > 0 { "#d62728" } else { "#2ca02c" };
         let html = format!(
-            "<div class=\"rask-progress\"><div style=\"display:inline-block;width:300px;height:12px;background:#eee\">\
-             <div style=\"width:{pct:.1}%;height:12px;background:{colour}\"></div></div> {}</div>",
+            "<div class=\"rask-progress\">{} {}</div>",
+            html_bar(done, total, "display:inline-block;width:300px", 12, colour),
             crate::display::escape_html(text.rsplit("] ").next().unwrap_or_default())
         );
         (text, html)

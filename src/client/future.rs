@@ -367,12 +367,7 @@ impl<T> Clone for Future<T> {
 
 impl<T> fmt::Debug for Future<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = self.shared();
-        write!(f, "Future<{}> '{}': {}", s.type_name, s.key, s.status())?;
-        if let Some((done, total)) = s.progress().filter(|_| s.status() == FutureStatus::Running) {
-            write!(f, ", {done}/{total} tasks")?;
-        }
-        Ok(())
+        f.write_str(&super::display::status_line(self.shared()))
     }
 }
 
