@@ -75,7 +75,7 @@ pub use polars;
 pub mod prelude {
     pub use crate::dataframe as dd;
     pub use crate::diagnostics::{Profiler, ProgressBar};
-    pub use crate::display::EvcxrDisplay;
+    pub use crate::display::{EvcxrDisplay, clear_output, display};
     pub use crate::events::{Event, Listener};
     pub use crate::{
         CancelToken, Client, Collection, Data, Delayed, Future, FutureStatus, Graph, Persist, RunOptions, Scheduler, Task,

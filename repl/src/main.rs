@@ -5,7 +5,6 @@
 //!   stopping with a non-zero status at the first error.
 //! - `rask prepare` compiles rask and polars into the cache ahead of time.
 
-mod input;
 mod starting;
 
 use std::cell::RefCell;
@@ -14,7 +13,7 @@ use std::process::ExitCode;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
-use rask_session::{CacheDir, DisplayUpdate, Session, SessionError};
+use rask_session::{CacheDir, DisplayUpdate, Session, SessionError, input};
 use rustyline::completion::Completer;
 use rustyline::error::ReadlineError;
 use rustyline::validate::{ValidationContext, ValidationResult, Validator};

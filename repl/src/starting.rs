@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use rask_session::{BuildProgress, CacheDir, Session, Starter, Stream};
+use rask_session::{BuildProgress, CacheDir, Output, Session, Starter, Stream};
 use signal_hook::consts::SIGINT;
 use signal_hook::iterator::Signals;
 
@@ -33,9 +33,13 @@ pub(crate) fn start_prepared(starter: Starter) -> Result<Session, String> {
     let mut last_logged = Duration::ZERO;
     let session = starter
         .start(
-            |stream, line| match stream {
-                Stream::Stdout => println!("{line}"),
-                Stream::Stderr => eprintln!("{line}"),
+            |out| match out {
+                Output::Line(Stream::Stdout, line) => println!("{line}"),
+                Output::Line(Stream::Stderr, line) => eprintln!("{line}"),
+                // A value shown mid-cell: its text (updates of a shown value come when it
+                // is final, through `Updates`).
+                Output::Display(mut forms) => forms.remove("text/plain").into_iter().for_each(|t| println!("{t}")),
+                Output::Update(_) | Output::Clear { .. } => {}
             },
             move |report: &BuildProgress, out: &mut dyn Write| {
                 let _ = if terminal {

@@ -1,13 +1,84 @@
-//! The display channel: updates of values shown earlier (a future's status), sent by rask
-//! in the child process at any time, also between cells.
+//! What the child shows besides lines of text: values displayed mid-cell, and updates of
+//! values shown earlier.
 //!
-//! The session listens on a Unix socket whose path it gives the child in
+//! During a cell, rask's `display`, `clear_output` and the notebook's progress bar write
+//! tagged lines on the child's standard output, so they keep their place among the
+//! cell's prints; [`Parser`] turns them back into [`Output`]s.
+//!
+//! Between cells (a future that ends later), updates come on the display channel. The
+//! session listens on a Unix socket whose path it gives the child in
 //! `RASK_DISPLAY_SOCKET` (see rask's `display` module for the frame format) and hands each
 //! complete update to the front end through [`crate::Session::display_updates`]: the REPL
 //! prints the final state of a future above its prompt, the kernel sends
 //! `update_display_data`.
 
 use std::collections::HashMap;
+
+use crate::Stream;
+
+/// What the process that runs cells printed or showed, in the order it did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Output<'a> {
+    /// A line of text.
+    Line(Stream, &'a str),
+    /// A value shown mid-cell (rask's `display`), in its forms by MIME type; it carries a
+    /// [`DISPLAY_ID_MIME`] form when it will be updated later.
+    Display(HashMap<String, String>),
+    /// New forms for the value shown earlier under the id in their [`DISPLAY_ID_MIME`] form.
+    Update(HashMap<String, String>),
+    /// Clear the cell's output (rask's `clear_output`); with `wait`, once the next output
+    /// arrives.
+    Clear {
+        /// Whether to wait for the next output.
+        wait: bool,
+    },
+}
+
+/// What starts a stdout line that carries a display (rask's `display::TAG`).
+const TAG: &str = "\u{1f}rask-display\t";
+
+/// Gathers the tagged lines of one display: `TAG mime<TAB>content` per form (content
+/// escaped), then `TAG SHOW|UPDATE|CLEAR|CLEAR-WAIT<TAB>0`.
+#[derive(Default)]
+pub(crate) struct Parser {
+    forms: HashMap<String, String>,
+}
+
+impl Parser {
+    /// Takes `line` if it is tagged: `Some` with the output it completes, if any; `None`
+    /// for an ordinary line.
+    pub(crate) fn take(&mut self, line: &str) -> Option<Option<Output<'static>>> {
+        let rest = line.strip_prefix(TAG)?;
+        let (kind, content) = rest.split_once('\t').unwrap_or((rest, ""));
+        Some(match kind {
+            "SHOW" => Some(Output::Display(std::mem::take(&mut self.forms))),
+            "UPDATE" => Some(Output::Update(std::mem::take(&mut self.forms))),
+            "CLEAR" | "CLEAR-WAIT" => Some(Output::Clear { wait: kind == "CLEAR-WAIT" }),
+            mime => {
+                self.forms.insert(mime.to_string(), unescape(content));
+                None
+            }
+        })
+    }
+}
+
+/// Undoes rask's escaping of backslashes, newlines and carriage returns.
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match (c, c == '\\') {
+            (_, true) => match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('r') => out.push('\r'),
+                Some(other) => out.push(other),
+                None => out.push('\\'),
+            },
+            (c, false) => out.push(c),
+        }
+    }
+    out
+}
 use std::io::{BufRead, BufReader, Read};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::PathBuf;
@@ -99,6 +170,16 @@ fn read_updates(conn: UnixStream, updates: &crossbeam_channel::Sender<DisplayUpd
 mod tests {
     use super::*;
     use std::io::Write;
+
+    #[test]
+    fn tagged_lines_become_displays() {
+        let mut parser = Parser::default();
+        assert_eq!(parser.take("plain"), None);
+        assert_eq!(parser.take("\u{1f}rask-display\ttext/plain\ta\\nb \\\\ c"), Some(None));
+        let shown = parser.take("\u{1f}rask-display\tSHOW\t0").expect("tagged").expect("complete");
+        assert_eq!(shown, Output::Display(HashMap::from([("text/plain".to_string(), "a\nb \\ c".to_string())])));
+        assert_eq!(parser.take("\u{1f}rask-display\tCLEAR-WAIT\t0"), Some(Some(Output::Clear { wait: true })));
+    }
 
     #[test]
     fn frames_become_updates() {

@@ -63,7 +63,7 @@ impl Drop for Running<'_> {
 ///
 /// ```no_run
 /// # fn main() -> Result<(), rask_session::SessionError> {
-/// let mut session = rask_session::Session::start(|_, line| println!("{line}"), |_, _| {})?;
+/// let mut session = rask_session::Session::start(|out| println!("{out:?}"), |_, _| {})?;
 /// let interrupter = session.interrupter();
 /// std::thread::spawn(move || {
 ///     std::thread::sleep(std::time::Duration::from_secs(1));

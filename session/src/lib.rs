@@ -16,6 +16,7 @@ mod diagnostics;
 mod display;
 mod dylib;
 mod fast_cell;
+pub mod input;
 mod interrupt;
 mod preexpand;
 mod progress;
@@ -26,7 +27,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub use cache::CacheDir;
-pub use display::{DISPLAY_ID_MIME, DisplayUpdate};
+pub use display::{DISPLAY_ID_MIME, DisplayUpdate, Output};
 use interrupt::CellState;
 pub use interrupt::Interrupter;
 pub use progress::{BuildProgress, ProgressFn};
@@ -216,7 +217,7 @@ impl Starter {
     /// goes, if anything needs it.
     pub fn start(
         self,
-        output: impl FnMut(Stream, &str) + Send + 'static,
+        output: impl FnMut(Output<'_>) + Send + 'static,
         progress: impl ProgressFn,
     ) -> Result<Session, SessionError> {
         let cache = self.cache;
@@ -224,12 +225,16 @@ impl Starter {
             channel.serve(self.updates.0.clone());
         }
         let (mut ctx, outputs) = evcxr::CommandContext::new().map_err(|e| SessionError::Setup(e.to_string()))?;
-        let output: Output = Arc::new(Mutex::new(Box::new(output)));
-        forward(outputs.stdout, output.clone(), |line| match line.strip_prefix(child_output::STDERR_TAG) {
-            Some(line) => (Stream::Stderr, line),
-            None => (Stream::Stdout, line),
+        let output: Sink = Arc::new(Mutex::new(Box::new(output)));
+        let mut displays = display::Parser::default();
+        forward(outputs.stdout, output.clone(), move |line, out| match line.strip_prefix(child_output::STDERR_TAG) {
+            Some(line) => out(Output::Line(Stream::Stderr, line)),
+            None => match displays.take(line) {
+                Some(shown) => shown.into_iter().for_each(out),
+                None => out(Output::Line(Stream::Stdout, line)),
+            },
         });
-        forward(outputs.stderr, output.clone(), |line| (Stream::Stderr, line));
+        forward(outputs.stderr, output.clone(), |line, out| out(Output::Line(Stream::Stderr, line)));
         if self.shim || which("mold") {
             // Compiles cells without cargo (see `fast_cell`), and links each about 60 ms
             // sooner than the system linker when mold is installed.
@@ -256,16 +261,16 @@ impl Starter {
     }
 }
 
-/// Where the child's output lines go.
-type Output = Arc<Mutex<Box<dyn FnMut(Stream, &str) + Send>>>;
+/// Where the child's output goes.
+type Sink = Arc<Mutex<Box<dyn FnMut(Output<'_>) + Send>>>;
 
-/// Passes the lines of `lines` on to `output` as they come, each with the stream `route`
-/// gives it. Lines leave the channel only while the output lock is held, so whoever takes
+/// Passes the lines of `lines` on to `output` as they come, as `route` turns them into
+/// [`Output`]s. Lines leave the channel only while the output lock is held, so whoever takes
 /// the lock once the channel is empty knows they have all been passed on.
 fn forward(
     lines: crossbeam_channel::Receiver<String>,
-    output: Output,
-    route: impl Fn(&str) -> (Stream, &str) + Send + 'static,
+    output: Sink,
+    mut route: impl FnMut(&str, &mut dyn FnMut(Output<'_>)) + Send + 'static,
 ) {
     std::thread::spawn(move || {
         loop {
@@ -275,10 +280,7 @@ fn forward(
             let mut output = output.lock().unwrap_or_else(|p| p.into_inner());
             loop {
                 match lines.try_recv() {
-                    Ok(line) => {
-                        let (stream, line) = route(&line);
-                        output(stream, line);
-                    }
+                    Ok(line) => route(&line, &mut *output),
                     Err(crossbeam_channel::TryRecvError::Empty) => break,
                     Err(crossbeam_channel::TryRecvError::Disconnected) => return,
                 }
@@ -291,7 +293,7 @@ fn forward(
 pub struct Session {
     ctx: evcxr::CommandContext,
     cells: Arc<CellState>,
-    output: Output,
+    output: Sink,
     updates: crossbeam_channel::Receiver<DisplayUpdate>,
     _cache: CacheDir,
 }
@@ -299,7 +301,7 @@ pub struct Session {
 impl Session {
     /// Starts a session: [`Session::prepare`], then [`Starter::start`].
     pub fn start(
-        output: impl FnMut(Stream, &str) + Send + 'static,
+        output: impl FnMut(Output<'_>) + Send + 'static,
         progress: impl ProgressFn,
     ) -> Result<Session, SessionError> {
         Self::prepare()?.start(output, progress)
@@ -313,7 +315,7 @@ impl Session {
     /// ```no_run
     /// # fn main() -> Result<(), rask_session::SessionError> {
     /// let starter = rask_session::Session::prepare()?;
-    /// let starting = std::thread::spawn(move || starter.start(|_, line| println!("{line}"), |_, _| {}));
+    /// let starting = std::thread::spawn(move || starter.start(|out| println!("{out:?}"), |_, _| {}));
     /// // ... show a prompt meanwhile ...
     /// let mut session = starting.join().expect("no panic")?;
     /// assert_eq!(session.execute("1 + 1")?.text(), Some("2"));
@@ -414,7 +416,7 @@ impl Session {
     ///
     /// ```no_run
     /// # fn main() -> Result<(), rask_session::SessionError> {
-    /// let mut session = rask_session::Session::start(|_, _| {}, |_, _| {})?;
+    /// let mut session = rask_session::Session::start(|_| {}, |_, _| {})?;
     /// let found = session.completions("vec![1].it", 10);
     /// assert_eq!(found.start, 8);
     /// assert!(found.candidates.iter().any(|n| n == "iter"));
@@ -429,6 +431,33 @@ impl Session {
             },
             Err(_) => Completions { start: pos, end: pos, candidates: Vec::new() },
         }
+    }
+
+    /// The documentation of the name at byte offset `pos` of `cell` (the variable, function,
+    /// method, type or module the cursor is on or just after), as rust-analyzer shows it on
+    /// hover: `(text, html)`, or `None` when there is nothing to say.
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), rask_session::SessionError> {
+    /// let mut session = rask_session::Session::start(|_| {}, |_, _| {})?;
+    /// let (text, _html) = session.inspect("Vec::with_capacity(3)", 6).expect("documented");
+    /// assert!(text.contains("with_capacity"));
+    /// # Ok(()) }
+    /// ```
+    pub fn inspect(&mut self, cell: &str, pos: usize) -> Option<(String, String)> {
+        let is_name = |c: char| c.is_alphanumeric() || c == '_';
+        let mut end = pos.min(cell.len());
+        while !cell.is_char_boundary(end) {
+            end -= 1;
+        }
+        end += cell[end..].find(|c: char| !is_name(c)).unwrap_or(cell.len() - end);
+        if !cell[..end].ends_with(is_name) {
+            return None;
+        }
+        let (text, html) = self.ctx.hover_at(cell, end).ok()?;
+        // rust-analyzer's answer when it knows the name but has no docs for it.
+        let nothing = text.trim().is_empty() || text.trim() == "No documentation found";
+        (!nothing).then_some((text, html))
     }
 
     /// The variables defined so far, with their types.

@@ -9,7 +9,6 @@
 //! second per displayed value, and always for its final state.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
@@ -34,15 +33,6 @@ pub(super) fn status_line(shared: &Shared) -> String {
     text
 }
 
-/// An HTML bar `done` of `total` filled with `colour`, in a box of style `outer` (its size)
-/// `height` high.
-fn html_bar(done: usize, total: usize, outer: &str, height: u32, colour: &str) -> String {
-    let pct = if total == 0 { 100.0 } else { 100.0 * done as f64 / total as f64 };
-    format!(
-        "<div style=\"{outer};height:{height}px;background:#eee\">\
-         <div style=\"width:{pct:.1}%;height:{height}px;background:{colour}\"></div></div>"
-    )
-}
 
 /// The forms of a future's current state: text and HTML.
 fn forms(shared: &Shared) -> (String, String) {
@@ -50,7 +40,7 @@ fn forms(shared: &Shared) -> (String, String) {
     let text = status_line(shared);
     let bar = shared
         .progress()
-        .map(|(done, total)| html_bar(done, total, "width:240px;margin-top:4px", 8, color(status)))
+        .map(|(done, total)| crate::display::html_bar(done, total, "width:240px;margin-top:4px", 8, color(status)))
         .unwrap_or_default();
     let html = format!(
         "<div class=\"rask-future\"><b>Future</b> <code>{}</code> &middot; <span style=\"color:{}\">{}</span>{}</div>",
@@ -72,11 +62,6 @@ fn color(status: FutureStatus) -> &'static str {
     }
 }
 
-/// A new display id: `rask-<what>-<pid>-<n>`.
-fn new_id(what: &str) -> String {
-    static NEXT: AtomicU64 = AtomicU64::new(1);
-    format!("rask-{what}-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
-}
 
 /// Whether an update for `id` is due: always for the last one, else at most every
 /// [`MIN_INTERVAL`].
@@ -104,10 +89,16 @@ impl<T> Future<T> {
     /// Shows the future in the REPL and the kernel; the shown status updates in place as
     /// the work goes on.
     pub fn evcxr_display(&self) {
+        crate::display::send(&crate::display::Show::forms(self));
+    }
+}
+
+impl<T> crate::display::Show for Future<T> {
+    fn forms(&self) -> crate::display::Forms {
         let shared = self.shared();
-        let id = shared.display_id.get_or_init(|| new_id("future"));
+        let id = shared.display_id.get_or_init(|| crate::display::new_id("future"));
         let (text, html) = forms(shared);
-        crate::display::send(&[("text/plain", &text), ("text/html", &html), (crate::display::DISPLAY_ID_MIME, id)]);
+        vec![("text/plain", text), ("text/html", html), (crate::display::DISPLAY_ID_MIME, id.clone())]
     }
 }
 
@@ -188,7 +179,7 @@ impl ProgressInner {
         let colour = if failed > 0 { "#d62728" } else { "#2ca02c" };
         let html = format!(
             "<div class=\"rask-progress\">{} {}</div>",
-            html_bar(done, total, "display:inline-block;width:300px", 12, colour),
+            crate::display::html_bar(done, total, "display:inline-block;width:300px", 12, colour),
             crate::display::escape_html(text.rsplit("] ").next().unwrap_or_default())
         );
         (text, html)
@@ -222,9 +213,15 @@ impl Progress {
 
     /// Shows the bar in the REPL and the kernel; it updates in place as the futures go on.
     pub fn evcxr_display(&self) {
-        let id = self.inner.id.get_or_init(|| new_id("progress"));
+        crate::display::send(&crate::display::Show::forms(self));
+    }
+}
+
+impl crate::display::Show for Progress {
+    fn forms(&self) -> crate::display::Forms {
+        let id = self.inner.id.get_or_init(|| crate::display::new_id("progress"));
         let (text, html) = self.inner.forms();
-        crate::display::send(&[("text/plain", &text), ("text/html", &html), (crate::display::DISPLAY_ID_MIME, id)]);
+        vec![("text/plain", text), ("text/html", html), (crate::display::DISPLAY_ID_MIME, id.clone())]
     }
 }
 

@@ -229,6 +229,12 @@ impl std::fmt::Display for Client {
 impl Client {
     /// Shows the client in the REPL and the kernel, with a link to its dashboard.
     pub fn evcxr_display(&self) {
+        crate::display::send(&crate::display::Show::forms(self));
+    }
+}
+
+impl crate::display::Show for Client {
+    fn forms(&self) -> crate::display::Forms {
         let text = self.to_string();
         let html = match self.dashboard_link() {
             Some(link) => format!(
@@ -237,7 +243,7 @@ impl Client {
             ),
             None => format!("<div><b>rask Client</b> &middot; {}</div>", crate::display::escape_html(&text)),
         };
-        crate::display::send(&[("text/plain", &text), ("text/html", &html)]);
+        vec![("text/plain", text), ("text/html", html)]
     }
 }
 

@@ -364,7 +364,7 @@ impl DataFrame {
 
     /// Shows the frame's description in the REPL (text) and the kernel (HTML).
     pub fn evcxr_display(&self) {
-        crate::display::send(&[("text/plain", &self.to_string()), ("text/html", &self.to_html())]);
+        crate::display::send(&crate::display::Show::forms(self));
     }
 
     /// A short HTML description (partitions, columns and types; no data).
@@ -411,6 +411,12 @@ pub(crate) fn concat_frames(parts: Vec<PlFrame>, schema: &Schema) -> PolarsResul
         out.vstack_mut(&p)?;
     }
     Ok(out)
+}
+
+impl crate::display::Show for DataFrame {
+    fn forms(&self) -> crate::display::Forms {
+        vec![("text/plain", self.to_string()), ("text/html", self.to_html())]
+    }
 }
 
 impl fmt::Display for DataFrame {

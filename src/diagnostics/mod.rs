@@ -1,5 +1,7 @@
-//! Listeners that show what a run does: a terminal progress bar and a profiler.
+//! Listeners that show what a run does: a terminal progress bar, a notebook's progress bar
+//! and a profiler.
 
+pub(crate) mod notebook;
 mod profiler;
 pub(crate) mod progress;
 

@@ -150,7 +150,8 @@ pub(crate) fn run(graph: &TaskGraph, options: &RunOptions) -> Result<Vec<Value>>
     let _active = cancel::register(&token);
     interrupt::install_from_env();
     crate::diagnostics::progress::install_from_env();
-    let listeners = crate::events::listeners_with(&options.listeners);
+    let mut listeners = crate::events::listeners_with(&options.listeners);
+    listeners.extend(crate::diagnostics::notebook::listener());
     let run = state::Run::new(&plan, token, listeners, scheduler);
     match scheduler {
         Scheduler::Sync => run.run_sync(),

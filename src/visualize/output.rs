@@ -62,11 +62,15 @@ impl Rendered {
     /// Shows the drawing in the REPL (the text drawing and the file's path) and the kernel
     /// (the SVG image, when there is one).
     pub fn evcxr_display(&self) {
-        let text = self.to_string();
-        match &self.svg {
-            Some(svg) => crate::display::send(&[("text/plain", &text), ("image/svg+xml", svg)]),
-            None => crate::display::send(&[("text/plain", &text)]),
-        }
+        crate::display::send(&crate::display::Show::forms(self));
+    }
+}
+
+impl crate::display::Show for Rendered {
+    fn forms(&self) -> crate::display::Forms {
+        let mut forms = vec![("text/plain", self.to_string())];
+        forms.extend(self.svg.clone().map(|svg| ("image/svg+xml", svg)));
+        forms
     }
 }
 

@@ -1,14 +1,34 @@
 //! When a cell is complete: its brackets balance outside strings and comments, and it does
-//! not end in the middle of an expression or with an attribute or doc comment. The interactive prompt continues on the next line
-//! until then; `rask run` cuts a file into cells the same way.
+//! not end in the middle of an expression or with an attribute or doc comment. The REPL's
+//! prompt continues on the next line until then, `rask run` cuts a file into cells the same
+//! way, and the kernel answers Jupyter's `is_complete_request` with it.
 
-/// Whether `text` is a whole cell (an evcxr `:command` is whole at its end of line).
-pub(crate) fn is_complete(text: &str) -> bool {
+/// Whether a cell is whole (see [`completeness`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Completeness {
+    /// It can run.
+    Complete,
+    /// More lines are needed: an open bracket or string, a trailing operator, an attribute.
+    Incomplete,
+    /// No more lines can make it whole: a bracket closes what was never opened, or the wrong
+    /// kind of bracket.
+    Invalid,
+}
+
+/// Whether `text` is a whole cell.
+///
+/// ```
+/// use rask_session::input::{Completeness, completeness};
+/// assert_eq!(completeness("let x = 1;"), Completeness::Complete);
+/// assert_eq!(completeness("fn f() {"), Completeness::Incomplete);
+/// assert_eq!(completeness("let x = (1];"), Completeness::Invalid);
+/// ```
+pub fn completeness(text: &str) -> Completeness {
     let trimmed = text.trim();
     if trimmed.is_empty() || trimmed.starts_with(':') {
-        return true;
+        return Completeness::Complete;
     }
-    let mut depth: i64 = 0;
+    let mut open: Vec<char> = Vec::new();
     let mut chars = text.chars().peekable();
     let mut in_string = false;
     while let Some(c) = chars.next() {
@@ -46,26 +66,48 @@ pub(crate) fn is_complete(text: &str) -> bool {
                     chars.next();
                 }
             }
-            '(' | '[' | '{' => depth += 1,
-            ')' | ']' | '}' => depth -= 1,
+            '(' | '[' | '{' => open.push(c),
+            ')' | ']' | '}' => {
+                let opener = match c {
+                    ')' => '(',
+                    ']' => '[',
+                    _ => '{',
+                };
+                if open.pop() != Some(opener) {
+                    return Completeness::Invalid;
+                }
+            }
             _ => {}
         }
     }
-    if in_string || depth > 0 {
-        return false;
+    if in_string || !open.is_empty() {
+        return Completeness::Incomplete;
     }
     // An attribute or a doc comment belongs to the item on the next line.
     let last_line = trimmed.lines().last().unwrap_or("").trim_start();
     if last_line.starts_with("#[") || last_line.starts_with("///") {
-        return false;
+        return Completeness::Incomplete;
     }
     let code: String = trimmed.lines().map(|l| l.split("//").next().unwrap_or("")).collect::<Vec<_>>().join("\n");
-    !matches!(code.trim_end().chars().last(), Some('=' | '+' | '-' | '*' | '/' | '.' | ',' | '|' | '&' | '<'))
+    match code.trim_end().chars().last() {
+        Some('=' | '+' | '-' | '*' | '/' | '.' | ',' | '|' | '&' | '<') => Completeness::Incomplete,
+        _ => Completeness::Complete,
+    }
+}
+
+/// Whether `text` can be sent to run: complete, or invalid (then the compiler says why).
+pub fn is_complete(text: &str) -> bool {
+    completeness(text) != Completeness::Incomplete
 }
 
 /// Cuts a file of REPL input into cells: lines are gathered until they make a complete
 /// cell; blank lines between cells are dropped. Each cell comes with its first line number.
-pub(crate) fn cells(text: &str) -> Vec<(usize, String)> {
+///
+/// ```
+/// let cells = rask_session::input::cells("let a = 1;\nfn f() {\n}\n");
+/// assert_eq!(cells, [(1, "let a = 1;".to_string()), (2, "fn f() {\n}".to_string())]);
+/// ```
+pub fn cells(text: &str) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     let mut current = String::new();
     let mut first = 0;
@@ -108,6 +150,9 @@ mod tests {
         assert!(!is_complete("#[delayed]"));
         assert!(!is_complete("/// Loads a file.\n#[delayed(name = \"load\")]"));
         assert!(is_complete("#[delayed]\nfn f() -> i64 { 1 }"));
+        assert_eq!(completeness("let v = vec![1, 2)];"), Completeness::Invalid);
+        assert_eq!(completeness("}"), Completeness::Invalid);
+        assert_eq!(completeness("let s = \"}\";"), Completeness::Complete);
     }
 
     #[test]

@@ -1,0 +1,136 @@
+//! What the kernel publishes on IOPub: every message goes through one channel to the task
+//! that owns the socket, as a child of the request being served, so that a notebook puts
+//! each output under the cell that made it.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use jupyter_protocol::{
+    ClearOutput, DisplayData, JupyterMessage, JupyterMessageContent, Media, StreamContent, Transient, UpdateDisplayData,
+};
+use rask_session::{DISPLAY_ID_MIME, Output, Stream};
+use tokio::sync::mpsc::UnboundedSender;
+
+/// Sends IOPub messages as children of the current request.
+#[derive(Clone)]
+pub(crate) struct Iopub {
+    tx: UnboundedSender<JupyterMessage>,
+    /// The execute request whose cell runs now (`None` between cells, or while a silent
+    /// cell runs).
+    current: Arc<Mutex<Option<JupyterMessage>>>,
+    /// The last request a cell ran for: updates between cells go under it.
+    last: Arc<Mutex<Option<JupyterMessage>>>,
+}
+
+impl Iopub {
+    pub(crate) fn new(tx: UnboundedSender<JupyterMessage>) -> Iopub {
+        Iopub { tx, current: Arc::default(), last: Arc::default() }
+    }
+
+    /// Sends `content` as a child of `parent`.
+    pub(crate) fn send_to(&self, parent: &JupyterMessage, content: impl Into<JupyterMessageContent>) {
+        // The task that owns the socket is gone only when the kernel is shutting down.
+        let _ = self.tx.send(JupyterMessage::new(content.into(), Some(parent)));
+    }
+
+    /// Sends `content` under the running cell; dropped when none runs (or it is silent).
+    fn send_to_current(&self, content: impl Into<JupyterMessageContent>) {
+        if let Some(parent) = lock(&self.current).as_ref() {
+            self.send_to(parent, content);
+        }
+    }
+
+    /// Outputs go under `request` from now on (`None`: nowhere) until [`Iopub::cell_ended`].
+    pub(crate) fn cell_starts(&self, request: Option<&JupyterMessage>) {
+        *lock(&self.current) = request.cloned();
+        if let Some(request) = request {
+            *lock(&self.last) = Some(request.clone());
+        }
+    }
+
+    /// The request whose cell runs now.
+    pub(crate) fn current(&self) -> Option<JupyterMessage> {
+        lock(&self.current).clone()
+    }
+
+    /// The cell ended: outputs that come now (a future's update) go under the last cell.
+    pub(crate) fn cell_ended(&self) {
+        *lock(&self.current) = None;
+    }
+
+    /// Publishes what the process that runs cells printed or showed.
+    pub(crate) fn output(&self, out: Output<'_>) {
+        match out {
+            Output::Line(stream, line) => {
+                let text = format!("{line}\n");
+                self.send_to_current(match stream {
+                    Stream::Stdout => StreamContent::stdout(&text),
+                    Stream::Stderr => StreamContent::stderr(&text),
+                });
+            }
+            Output::Display(forms) => {
+                let (data, id) = media(forms);
+                self.send_to_current(DisplayData { data, metadata: Default::default(), transient: id.map(transient) });
+            }
+            Output::Update(forms) => self.update(forms),
+            Output::Clear { wait } => self.send_to_current(ClearOutput { wait }),
+        }
+    }
+
+    /// Replaces the output shown under the display id among `forms`: under the running cell,
+    /// else under the last one (nbclient reads only the running cell's messages).
+    pub(crate) fn update(&self, forms: HashMap<String, String>) {
+        let (data, id) = media(forms);
+        let Some(id) = id else { return };
+        let parent = lock(&self.current).clone().or_else(|| lock(&self.last).clone());
+        if let Some(parent) = parent {
+            self.send_to(&parent, UpdateDisplayData { data, metadata: Default::default(), transient: transient(id) });
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A transient part that carries `id`.
+pub(crate) fn transient(id: String) -> Transient {
+    Transient { display_id: Some(id) }
+}
+
+/// A value's forms as Jupyter media, and its display id when it has one. JSON types carry
+/// parsed JSON; forms that are not (a JSON type whose text does not parse) are left out.
+pub(crate) fn media(mut forms: HashMap<String, String>) -> (Media, Option<String>) {
+    let id = forms.remove(DISPLAY_ID_MIME);
+    let bundle: serde_json::Map<String, serde_json::Value> = forms
+        .into_iter()
+        .filter_map(|(mime, text)| {
+            let value = match mime.ends_with("json") {
+                true => serde_json::from_str(&text).ok()?,
+                false => serde_json::Value::String(text),
+            };
+            Some((mime, value))
+        })
+        .collect();
+    let media = serde_json::from_value(serde_json::Value::Object(bundle)).unwrap_or_default();
+    (media, id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jupyter_protocol::MediaType;
+
+    #[test]
+    fn forms_become_media_and_the_display_id_is_taken_out() {
+        let forms = HashMap::from([
+            ("text/plain".to_string(), "Future 'f-1': running".to_string()),
+            ("text/html".to_string(), "<b>f</b>".to_string()),
+            (DISPLAY_ID_MIME.to_string(), "rask-future-1".to_string()),
+        ]);
+        let (media, id) = media(forms);
+        assert_eq!(id.as_deref(), Some("rask-future-1"));
+        assert_eq!(media.content.len(), 2);
+        assert!(media.content.iter().any(|m| matches!(m, MediaType::Html(h) if h == "<b>f</b>")));
+    }
+}
