@@ -39,9 +39,9 @@ mod call;
 pub mod client;
 mod collection;
 pub mod config;
+mod dashboard;
 pub mod dataframe;
 mod delayed;
-mod dashboard;
 pub mod diagnostics;
 pub mod display;
 mod error;
@@ -78,8 +78,8 @@ pub mod prelude {
     pub use crate::display::{EvcxrDisplay, clear_output, display};
     pub use crate::events::{Event, Listener};
     pub use crate::{
-        CancelToken, Client, Collection, Data, Delayed, Future, FutureStatus, Graph, Persist, RunOptions, Scheduler, Task,
-        Visualize, graph, literal,
+        CancelToken, Client, Collection, Data, Delayed, Future, FutureStatus, Graph, Persist, RunOptions, Scheduler,
+        Task, Visualize, graph, literal,
     };
     pub use polars::prelude::{Expr, IntoLazy, col, len, lit};
     /// The `#[delayed]` attribute (the `delayed!` macro lives at the crate root; see the crate docs).

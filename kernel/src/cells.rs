@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use jupyter_protocol::{DisplayData, JupyterMessage, UpdateDisplayData};
-use rask_session::{BuildProgress, CellOutput, Completions, Interrupter, SessionError, Starter};
+use rask_session::{BuildProgress, CellOutput, Completions, DISPLAY_ID_MIME, Interrupter, SessionError, Starter};
 use tokio::sync::oneshot;
 
 use crate::iopub::{Iopub, media, transient};
@@ -41,7 +41,12 @@ impl Cells {
         let (ready, interrupter) = (cells.ready.clone(), cells.interrupter.clone());
         let updates = starter.display_updates();
         let for_updates = iopub.clone();
-        std::thread::spawn(move || updates.iter().for_each(|u| for_updates.update(u.content)));
+        std::thread::spawn(move || {
+            for mut update in updates.iter() {
+                update.content.insert(DISPLAY_ID_MIME.to_string(), update.id);
+                for_updates.update(update.content);
+            }
+        });
         std::thread::spawn(move || {
             let progress = build_progress(iopub.clone());
             let started = starter.start(move |out| iopub.output(out), progress);
@@ -61,9 +66,9 @@ impl Cells {
                     let why = why.to_string();
                     for job in queue {
                         match job {
-                            Job::Execute { reply, .. } => {
-                                drop(reply.send(Err(SessionError::Setup(format!("the session could not start: {why}")))))
-                            }
+                            Job::Execute { reply, .. } => drop(
+                                reply.send(Err(SessionError::Setup(format!("the session could not start: {why}")))),
+                            ),
                             Job::Complete { pos, reply, .. } => {
                                 drop(reply.send(Completions { start: pos, end: pos, candidates: Vec::new() }))
                             }
@@ -113,9 +118,10 @@ fn build_progress(iopub: Iopub) -> impl FnMut(&BuildProgress, &mut dyn std::io::
         ]);
         let (data, _) = media(forms);
         match &shown_under {
-            Some(parent) => {
-                iopub.send_to(parent, UpdateDisplayData { data, metadata: Default::default(), transient: transient(ID.into()) })
-            }
+            Some(parent) => iopub.send_to(
+                parent,
+                UpdateDisplayData { data, metadata: Default::default(), transient: transient(ID.into()) },
+            ),
             None => {
                 if let Some(parent) = iopub.current() {
                     iopub.send_to(

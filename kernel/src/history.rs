@@ -42,7 +42,8 @@ impl History {
                     self.cells.iter().filter(|(_, input, _)| glob_match(pattern, input)).collect();
                 if *unique {
                     let mut seen = std::collections::HashSet::new();
-                    let mut kept: Vec<_> = found.into_iter().rev().filter(|(_, input, _)| seen.insert(input.clone())).collect();
+                    let mut kept: Vec<_> =
+                        found.into_iter().rev().filter(|(_, input, _)| seen.insert(input.clone())).collect();
                     kept.reverse();
                     found = kept;
                 }
@@ -70,13 +71,13 @@ fn glob_match(pattern: &str, text: &str) -> bool {
     // Classic two-pointer match with backtracking to the last `*`.
     let (mut i, mut j, mut star, mut mark) = (0, 0, None, 0);
     while j < t.len() {
-        if i < p.len() && (p[i] == '?' || p[i] == t[j]) {
-            i += 1;
-            j += 1;
-        } else if i < p.len() && p[i] == '*' {
+        if i < p.len() && p[i] == '*' {
             star = Some(i);
             mark = j;
             i += 1;
+        } else if i < p.len() && (p[i] == '?' || p[i] == t[j]) {
+            i += 1;
+            j += 1;
         } else if let Some(s) = star {
             i = s + 1;
             mark += 1;
@@ -123,5 +124,6 @@ mod tests {
         assert_eq!(inputs(h.answer(&all(true, 0))), [(3, "a + 1".to_string()), (4, "a * 3".to_string())]);
         assert_eq!(inputs(h.answer(&all(false, 1))), [(4, "a * 3".to_string())]);
         assert!(glob_match("*", "") && glob_match("a*c", "abbc") && !glob_match("a?c", "ac"));
+        assert!(glob_match("6 *", "6 * 7"), "a `*` in the text is matched by the pattern's `*`");
     }
 }

@@ -43,14 +43,15 @@ impl Install {
         let mut data_dir = None;
         let mut args = args.iter();
         while let Some(arg) = args.next() {
-            let mut value = |flag: &str| {
-                args.next().cloned().ok_or_else(|| InstallError::Usage(format!("{flag} needs a value")))
-            };
+            let mut value =
+                |flag: &str| args.next().cloned().ok_or_else(|| InstallError::Usage(format!("{flag} needs a value")));
             match arg.as_str() {
                 "--user" => data_dir = Some(user_data_dir()?),
                 "--sys-prefix" => {
                     let prefix = std::env::var_os("VIRTUAL_ENV").ok_or_else(|| {
-                        InstallError::Usage("--sys-prefix: no virtual environment is active (VIRTUAL_ENV is unset)".into())
+                        InstallError::Usage(
+                            "--sys-prefix: no virtual environment is active (VIRTUAL_ENV is unset)".into(),
+                        )
                     })?;
                     data_dir = Some(PathBuf::from(prefix).join("share/jupyter"));
                 }
@@ -131,7 +132,8 @@ mod tests {
         let install = Install::parse(&args(&["--prefix", "/opt/j", "--name", "rask-dev"])).expect("parses");
         assert_eq!(install, Install { name: "rask-dev".into(), data_dir: PathBuf::from("/opt/j/share/jupyter") });
         let dir = std::env::temp_dir().join(format!("rask-kernelspec-{}", std::process::id()));
-        let written = Install { name: "rask".into(), data_dir: dir.clone() }.write(Path::new("/bin/rk")).expect("writes");
+        let written =
+            Install { name: "rask".into(), data_dir: dir.clone() }.write(Path::new("/bin/rk")).expect("writes");
         let spec: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(written.join("kernel.json")).expect("read")).expect("json");
         assert_eq!(spec["argv"], serde_json::json!(["/bin/rk", "--connection-file", "{connection_file}"]));

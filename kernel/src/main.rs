@@ -12,6 +12,7 @@ mod history;
 mod install;
 mod iopub;
 mod server;
+mod wire;
 
 use std::process::ExitCode;
 
@@ -67,7 +68,9 @@ fn run(file: &str) -> Result<(), String> {
 
 /// The version of the rustc that compiles cells (`1.89.0`), or empty.
 fn rustc_version() -> String {
-    let out = std::process::Command::new(std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into())).arg("--version").output();
+    let out = std::process::Command::new(std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()))
+        .arg("--version")
+        .output();
     out.ok()
         .and_then(|o| String::from_utf8(o.stdout).ok())
         .and_then(|s| s.split_whitespace().nth(1).map(str::to_string))

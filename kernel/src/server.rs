@@ -6,14 +6,14 @@
 use std::collections::HashMap;
 
 use jupyter_protocol::{
-    CodeMirrorMode, CommInfoReply, CompleteReply, ConnectionInfo, ErrorOutput, ExecuteInput, ExecuteReply,
+    CodeMirrorMode, CommInfoReply, CompleteReply, ConnectionInfo, DisplayData, ErrorOutput, ExecuteInput, ExecuteReply,
     ExecuteRequest, ExecuteResult, ExecutionCount, HelpLink, HistoryReply, InspectReply, InterruptReply,
     IsCompleteReply, IsCompleteReplyStatus, JupyterMessage, JupyterMessageContent, KernelInfoReply, LanguageInfo,
-    ReplyError, ReplyStatus, ShutdownReply, Status,
+    ReplyError, ReplyStatus, ShutdownReply, Status, Transient,
 };
 use jupyter_zmq_client::{
-    create_kernel_control_connection, create_kernel_heartbeat_connection,
-    create_kernel_iopub_connection, create_kernel_shell_connection, create_kernel_stdin_connection,
+    create_kernel_control_connection, create_kernel_heartbeat_connection, create_kernel_iopub_connection,
+    create_kernel_shell_connection, create_kernel_stdin_connection,
 };
 use rask_session::input::{Completeness, completeness};
 use rask_session::{SessionError, Starter};
@@ -44,10 +44,9 @@ fn socket(what: &'static str) -> impl FnOnce(jupyter_zmq_client::RuntimeError) -
 pub(crate) async fn serve(info: ConnectionInfo, starter: Starter, version: String) -> Result<(), KernelError> {
     let session_id = format!("rask-kernel-{}", std::process::id());
     let mut heartbeat = create_kernel_heartbeat_connection(&info).await.map_err(socket("binding the heartbeat"))?;
-    let mut iopub_socket =
-        create_kernel_iopub_connection(&info, &session_id).await.map_err(socket("binding iopub"))?;
-    let mut control =
-        create_kernel_control_connection(&info, &session_id).await.map_err(socket("binding control"))?;
+    let mut iopub_socket = create_kernel_iopub_connection(&info, &session_id).await.map_err(socket("binding iopub"))?;
+    let (mut control_out, mut control_in) =
+        create_kernel_control_connection(&info, &session_id).await.map_err(socket("binding control"))?.split();
     let (mut shell_out, mut shell_in) =
         create_kernel_shell_connection(&info, &session_id).await.map_err(socket("binding shell"))?.split();
     // Bound so clients can connect; cells cannot read input (allow_stdin is not honoured).
@@ -69,7 +68,8 @@ pub(crate) async fn serve(info: ConnectionInfo, starter: Starter, version: Strin
     let control_cells = cells.clone();
     let control_info = info_reply.clone();
     let control_task = tokio::spawn(async move {
-        while let Ok(request) = control.read().await {
+        while let Ok(request) = crate::wire::read(&mut control_in).await {
+            let Some(request) = request else { continue };
             let (reply, stop): (JupyterMessageContent, bool) = match &request.content {
                 JupyterMessageContent::KernelInfoRequest(_) => (control_info.clone().into(), false),
                 JupyterMessageContent::InterruptRequest(_) => {
@@ -81,7 +81,7 @@ pub(crate) async fn serve(info: ConnectionInfo, starter: Starter, version: Strin
                 }
                 _ => continue,
             };
-            let _ = control.send(JupyterMessage::new(reply, Some(&request))).await;
+            let _ = control_out.send(JupyterMessage::new(reply, Some(&request))).await;
             if stop {
                 return;
             }
@@ -92,7 +92,8 @@ pub(crate) async fn serve(info: ConnectionInfo, starter: Starter, version: Strin
     tokio::select! {
         _ = control_task => {}
         () = async {
-            while let Ok(request) = shell_in.read().await {
+            while let Ok(request) = crate::wire::read(&mut shell_in).await {
+                let Some(request) = request else { continue };
                 if shell.serve(&request, &info_reply).await {
                     break;
                 }
@@ -124,7 +125,10 @@ fn kernel_info(version: &str) -> KernelInfoReply {
             "rask {} — Rust with rask preloaded (`use rask::prelude::*;`). evcxr's `:` commands work (`:vars`, `:dep`).",
             env!("CARGO_PKG_VERSION")
         ),
-        help_links: vec![HelpLink { text: "The Rust standard library".into(), url: "https://doc.rust-lang.org/std/".into() }],
+        help_links: vec![HelpLink {
+            text: "The Rust standard library".into(),
+            url: "https://doc.rust-lang.org/std/".into(),
+        }],
         debugger: false,
         error: None,
     }
@@ -175,7 +179,10 @@ impl Shell<'_> {
                     }
                     None => (false, Default::default()),
                 };
-                Some(InspectReply { found, data, metadata: Default::default(), status: ReplyStatus::Ok, error: None }.into())
+                Some(
+                    InspectReply { found, data, metadata: Default::default(), status: ReplyStatus::Ok, error: None }
+                        .into(),
+                )
             }
             JupyterMessageContent::IsCompleteRequest(r) => {
                 let (status, indent) = match completeness(&r.code) {
@@ -244,10 +251,23 @@ impl Shell<'_> {
                     self.history.push(self.count, &r.code, &text);
                 }
                 if !out.content.is_empty() && !r.silent {
-                    let (data, id) = media(out.content);
-                    let result =
-                        ExecuteResult { execution_count: count, data, metadata: Default::default(), transient: Some(id.map_or(jupyter_protocol::Transient { display_id: None }, transient)) };
-                    self.iopub.send_to(request, result);
+                    // A value that updates itself goes out as display data: JupyterLab
+                    // follows display ids on those only.
+                    match media(out.content) {
+                        (data, Some(id)) => self.iopub.send_to(
+                            request,
+                            DisplayData { data, metadata: Default::default(), transient: Some(transient(id)) },
+                        ),
+                        (data, None) => self.iopub.send_to(
+                            request,
+                            ExecuteResult {
+                                execution_count: count,
+                                data,
+                                metadata: Default::default(),
+                                transient: Some(Transient::default()),
+                            },
+                        ),
+                    }
                 }
             }
             Err(e) => {

@@ -152,7 +152,8 @@ fn read_updates(conn: UnixStream, updates: &crossbeam_channel::Sender<DisplayUpd
         let (Some(id), Some(mime), Some(len)) = (fields.next(), fields.next(), fields.next()) else { return };
         let Ok(len) = len.parse::<usize>() else { return };
         if mime == "END" || mime == "LAST" {
-            let update = DisplayUpdate { id: id.to_string(), content: std::mem::take(&mut content), last: mime == "LAST" };
+            let update =
+                DisplayUpdate { id: id.to_string(), content: std::mem::take(&mut content), last: mime == "LAST" };
             if updates.send(update).is_err() {
                 return;
             }

@@ -87,16 +87,23 @@ impl Interrupter {
         if turn.is_multiple_of(2) {
             return false;
         }
-        let pid = state.child.lock().unwrap_or_else(|p| p.into_inner()).id();
-        // SAFETY: kill(2) with a pid and a signal number has no memory preconditions.
-        unsafe { libc::kill(pid as libc::pid_t, libc::SIGINT) };
+        let signal = |state: &CellState| {
+            let pid = state.child.lock().unwrap_or_else(|p| p.into_inner()).id();
+            // SAFETY: kill(2) with a pid and a signal number has no memory preconditions.
+            unsafe { libc::kill(pid as libc::pid_t, libc::SIGINT) };
+        };
+        signal(&state);
         std::thread::spawn(move || {
+            // The signal is sent again every 100 ms: a cell still compiling has no handler
+            // yet (the child ignores SIGINT until rask is used), and the first computation
+            // after the compile must be cancelled all the same.
             let deadline = Instant::now() + grace;
             while Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(100));
                 if state.turns.load(Ordering::SeqCst) != turn {
                     return;
                 }
-                std::thread::sleep(Duration::from_millis(20));
+                signal(&state);
             }
             if state.turns.load(Ordering::SeqCst) == turn {
                 state.killed.store(true, Ordering::SeqCst);

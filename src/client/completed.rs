@@ -94,7 +94,12 @@ impl<T> Iterator for AsCompleted<T> {
             if q.remaining == 0 || crate::scheduler::interrupts() != interrupts {
                 return None;
             }
-            q = self.inner.ready.wait_timeout(q, std::time::Duration::from_millis(50)).unwrap_or_else(PoisonError::into_inner).0;
+            q = self
+                .inner
+                .ready
+                .wait_timeout(q, std::time::Duration::from_millis(50))
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
         }
     }
 }

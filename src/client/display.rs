@@ -33,7 +33,6 @@ pub(super) fn status_line(shared: &Shared) -> String {
     text
 }
 
-
 /// The forms of a future's current state: text and HTML.
 fn forms(shared: &Shared) -> (String, String) {
     let status = shared.status();
@@ -61,7 +60,6 @@ fn color(status: FutureStatus) -> &'static str {
         FutureStatus::Cancelled => "#ff7f0e",
     }
 }
-
 
 /// Whether an update for `id` is due: always for the last one, else at most every
 /// [`MIN_INTERVAL`].
@@ -138,7 +136,10 @@ struct ProgressInner {
 
 /// A progress bar over `futures` (Dask's `distributed.progress`).
 pub fn progress<'a, T: 'a>(futures: impl IntoIterator<Item = &'a Future<T>>) -> Progress {
-    let inner = Arc::new(ProgressInner { futures: futures.into_iter().map(|f| f.shared().clone()).collect(), id: OnceLock::new() });
+    let inner = Arc::new(ProgressInner {
+        futures: futures.into_iter().map(|f| f.shared().clone()).collect(),
+        id: OnceLock::new(),
+    });
     for f in &inner.futures {
         let weak: Weak<ProgressInner> = Arc::downgrade(&inner);
         f.observe(move || {
@@ -192,8 +193,16 @@ impl ProgressInner {
             let (text, html) = self.forms();
             crate::display::update(id, &[("text/plain", &text), ("text/html", &html)], last);
         }
+        if last {
+            SHOWN.lock().unwrap_or_else(PoisonError::into_inner).retain(|p| !std::ptr::eq(Arc::as_ptr(p), self));
+        }
     }
 }
+
+/// Bars that were displayed and have futures still going: kept alive until their final
+/// update, so that `rask::progress(&futures)` as a cell's value (dropped once shown) goes on
+/// updating, as in Dask.
+static SHOWN: Mutex<Vec<Arc<ProgressInner>>> = Mutex::new(Vec::new());
 
 fn bar_text(done: usize, total: usize, failed: usize) -> String {
     const WIDTH: usize = 30;
@@ -219,7 +228,14 @@ impl Progress {
 
 impl crate::display::Show for Progress {
     fn forms(&self) -> crate::display::Forms {
-        let id = self.inner.id.get_or_init(|| crate::display::new_id("progress"));
+        let mut first = false;
+        let id = self.inner.id.get_or_init(|| {
+            first = true;
+            crate::display::new_id("progress")
+        });
+        if first && !self.inner.all_ended() {
+            SHOWN.lock().unwrap_or_else(PoisonError::into_inner).push(self.inner.clone());
+        }
         let (text, html) = self.inner.forms();
         vec![("text/plain", text), ("text/html", html), (crate::display::DISPLAY_ID_MIME, id.clone())]
     }

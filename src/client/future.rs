@@ -514,11 +514,7 @@ impl<T: Data> std::future::Future for Wait<T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T>> {
         let shared = self.future.shared();
-        if shared.register(cx.waker()) {
-            Poll::Pending
-        } else {
-            Poll::Ready(shared.outcome().and_then(take))
-        }
+        if shared.register(cx.waker()) { Poll::Pending } else { Poll::Ready(shared.outcome().and_then(take)) }
     }
 }
 

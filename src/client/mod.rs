@@ -569,11 +569,21 @@ impl Client {
     fn run_node<R: Data>(&self, node: Arc<Node>) -> Future<R> {
         if node.deps.iter().all(|d| matches!(d.op, Op::Future(_))) {
             let shared = self.new_shared::<R>(node.key.clone());
-            let inputs: Vec<Arc<Shared>> =
-                node.deps.iter().filter_map(|d| if let Op::Future(h) = &d.op { Some(h.0.clone()) } else { None }).collect();
+            let inputs: Vec<Arc<Shared>> = node
+                .deps
+                .iter()
+                .filter_map(|d| if let Op::Future(h) = &d.op { Some(h.0.clone()) } else { None })
+                .collect();
             let work = move || {
-                let Op::Call(f) = &node.op else { return Err(TaskError::Panicked("a call node without a function".into())) };
-                let values = node.deps.iter().map(|d| d.read()).collect::<Result<Vec<_>>>().map_err(|e| TaskError::Failed(e.into()))?;
+                let Op::Call(f) = &node.op else {
+                    return Err(TaskError::Panicked("a call node without a function".into()));
+                };
+                let values = node
+                    .deps
+                    .iter()
+                    .map(|d| d.read())
+                    .collect::<Result<Vec<_>>>()
+                    .map_err(|e| TaskError::Failed(e.into()))?;
                 crate::panics::catch(|| f(values)).unwrap_or_else(|m| Err(TaskError::Panicked(m)))
             };
             self.enqueue(inputs, self.call_job(shared.clone(), work));

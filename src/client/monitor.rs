@@ -70,7 +70,11 @@ pub(crate) struct Monitor {
 
 impl Monitor {
     pub(crate) fn new(threads: usize) -> Arc<Monitor> {
-        Arc::new(Monitor { started: Instant::now(), state: Mutex::new(State::default()), threads: AtomicUsize::new(threads) })
+        Arc::new(Monitor {
+            started: Instant::now(),
+            state: Mutex::new(State::default()),
+            threads: AtomicUsize::new(threads),
+        })
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -156,7 +160,8 @@ impl Monitor {
         if st.stream.len() == STREAM_LEN {
             st.stream.pop_front();
         }
-        let prefix = st.layers.get_key_value(key.prefix()).map(|(k, _)| k.clone()).unwrap_or_else(|| key.prefix().into());
+        let prefix =
+            st.layers.get_key_value(key.prefix()).map(|(k, _)| k.clone()).unwrap_or_else(|| key.prefix().into());
         st.stream.push_back(TaskRecord { thread, key: key.to_string(), prefix, start, duration, ok });
     }
 
@@ -259,7 +264,8 @@ impl Listener for RunListener {
     fn on_event(&self, event: &Event<'_>) {
         self.monitor.on_event(event);
         if let Event::TaskFinished { key, .. } | Event::TaskFailed { key, .. } = event {
-            *self.ended.lock().unwrap_or_else(PoisonError::into_inner).entry(key.prefix().to_string()).or_default() += 1;
+            *self.ended.lock().unwrap_or_else(PoisonError::into_inner).entry(key.prefix().to_string()).or_default() +=
+                1;
             let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
             if let Some(f) = self.future.upgrade() {
                 f.set_progress(done, self.total);

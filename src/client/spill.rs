@@ -49,7 +49,10 @@ pub(crate) fn codec_for(v: &Value) -> Option<Codec> {
 ///     },
 /// );
 /// ```
-pub fn register_spill<T: Data>(encode: fn(&T, &mut dyn Write) -> io::Result<()>, decode: fn(&mut dyn Read) -> io::Result<T>) {
+pub fn register_spill<T: Data>(
+    encode: fn(&T, &mut dyn Write) -> io::Result<()>,
+    decode: fn(&mut dyn Read) -> io::Result<T>,
+) {
     // Plain `fn` pointers cannot capture, so the typed functions are kept in a table of
     // their own and the erased codec looks them up.
     struct Typed<T> {
@@ -173,7 +176,8 @@ fn decode_strings(r: &mut dyn Read) -> io::Result<Value> {
 
 fn encode_frame(v: &(dyn Any + Send + Sync), w: &mut dyn Write) -> io::Result<()> {
     use polars::prelude::ParquetWriter;
-    let df = v.downcast_ref::<polars::prelude::DataFrame>().ok_or_else(|| io::Error::other("a value of another type"))?;
+    let df =
+        v.downcast_ref::<polars::prelude::DataFrame>().ok_or_else(|| io::Error::other("a value of another type"))?;
     ParquetWriter::new(w).finish(&mut df.clone()).map(drop).map_err(io::Error::other)
 }
 
@@ -235,11 +239,14 @@ mod tests {
     fn registered_types_round_trip() {
         #[derive(Clone, Debug, PartialEq)]
         struct Pair(u8, u8);
-        register_spill::<Pair>(|p, w| w.write_all(&[p.0, p.1]), |r| {
-            let mut b = [0u8; 2];
-            r.read_exact(&mut b)?;
-            Ok(Pair(b[0], b[1]))
-        });
+        register_spill::<Pair>(
+            |p, w| w.write_all(&[p.0, p.1]),
+            |r| {
+                let mut b = [0u8; 2];
+                r.read_exact(&mut b)?;
+                Ok(Pair(b[0], b[1]))
+            },
+        );
         round_trip(Pair(3, 250));
     }
 }

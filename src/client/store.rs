@@ -133,7 +133,8 @@ impl Store {
         st.clock += 1;
         let last_used = st.clock;
         st.workers[worker].memory += bytes;
-        st.entries.insert(id, Entry { shared: Arc::downgrade(shared), worker, bytes, on_disk: false, codec, last_used });
+        st.entries
+            .insert(id, Entry { shared: Arc::downgrade(shared), worker, bytes, on_disk: false, codec, last_used });
         Held::Memory { id, value }
     }
 
@@ -224,7 +225,8 @@ impl Store {
         let Some(value) = shared.held_in_memory(id) else { return Ok(()) };
         std::fs::create_dir_all(&self.dir)?;
         static ATTEMPT: AtomicU64 = AtomicU64::new(0);
-        let path = self.dir.join(format!("{}-{id}-{}.bin", std::process::id(), ATTEMPT.fetch_add(1, Ordering::Relaxed)));
+        let path =
+            self.dir.join(format!("{}-{id}-{}.bin", std::process::id(), ATTEMPT.fetch_add(1, Ordering::Relaxed)));
         // Deleted when dropped: on a failed write, or when the swap does not happen.
         let file = Arc::new(SpillFile(path));
         let mut w = std::io::BufWriter::new(std::fs::File::create(&file.0)?);

@@ -79,8 +79,10 @@ impl Server {
 
     /// The page's address, with the token when one is needed.
     pub(crate) fn link(&self) -> String {
-        let host = if self.address.ip().is_unspecified() { "localhost".to_string() } else { self.address.ip().to_string() };
-        let host = if self.address.is_ipv6() && !self.address.ip().is_unspecified() { format!("[{host}]") } else { host };
+        let host =
+            if self.address.ip().is_unspecified() { "localhost".to_string() } else { self.address.ip().to_string() };
+        let host =
+            if self.address.is_ipv6() && !self.address.ip().is_unspecified() { format!("[{host}]") } else { host };
         match &self.token {
             Some(t) => format!("http://{host}:{}/status?token={t}", self.address.port()),
             None => format!("http://{host}:{}/status", self.address.port()),
@@ -142,7 +144,12 @@ fn serve(conn: TcpStream, client: &Weak<Inner>, token: Option<&str>) -> std::io:
     let given = query.split('&').find_map(|kv| kv.strip_prefix("token="));
     let mut conn = conn;
     if token.is_some() && given != token {
-        return respond(&mut conn, "403 Forbidden", "text/plain", b"this dashboard needs its token: open the link the client shows\n");
+        return respond(
+            &mut conn,
+            "403 Forbidden",
+            "text/plain",
+            b"this dashboard needs its token: open the link the client shows\n",
+        );
     }
     // Without a token the page is for this machine only: a web page elsewhere that points a
     // name of its own at 127.0.0.1 (DNS rebinding) is refused by its Host header.

@@ -13,8 +13,8 @@
 use std::fmt::Write;
 
 use crate::client::Inner;
-use crate::client::monitor::Snapshot;
 use crate::client::WorkerMemory;
+use crate::client::monitor::Snapshot;
 use crate::visualize::{Color, Renderer, Visualize};
 
 /// How many of the latest finished tasks the live page gets.
@@ -37,7 +37,12 @@ pub(super) fn json(
     live: bool,
 ) -> String {
     let mut out = String::with_capacity(256 + 96 * (snap.stream.len() - skip));
-    let _ = write!(out, "{{\"now\":{:.4},\"threads\":{},\"live\":{live},\"layers\":[", snap.now.as_secs_f64(), snap.threads);
+    let _ = write!(
+        out,
+        "{{\"now\":{:.4},\"threads\":{},\"live\":{live},\"layers\":[",
+        snap.now.as_secs_f64(),
+        snap.threads
+    );
     for (i, (name, l)) in snap.layers.iter().enumerate() {
         let _ = write!(
             out,
@@ -71,7 +76,8 @@ pub(super) fn json(
     }
     out.push_str("],\"workers\":[");
     for (i, w) in workers.iter().enumerate() {
-        let _ = write!(out, "{}{{\"memory\":{},\"spilled\":{},\"paused\":{}}}", comma(i), w.memory, w.spilled, w.paused);
+        let _ =
+            write!(out, "{}{{\"memory\":{},\"spilled\":{},\"paused\":{}}}", comma(i), w.memory, w.spilled, w.paused);
     }
     let _ = write!(
         out,

@@ -377,7 +377,9 @@ impl DataFrame {
                     html.push_str(&format!("<tr><td>{}</td><td>{dtype}</td></tr>", crate::display::escape_html(name)));
                 }
             }
-            Err(e) => html.push_str(&format!("<tr><td colspan=\"2\">invalid: {}</td></tr>", crate::display::escape_html(e))),
+            Err(e) => {
+                html.push_str(&format!("<tr><td colspan=\"2\">invalid: {}</td></tr>", crate::display::escape_html(e)))
+            }
         }
         html.push_str("</table></div>");
         html

@@ -23,10 +23,8 @@ const MIN_INTERVAL: Duration = Duration::from_millis(100);
 /// The bar for foreground runs, when the kernel asked for it.
 pub(crate) fn listener() -> Option<Arc<dyn Listener>> {
     static BAR: OnceLock<Option<Arc<dyn Listener>>> = OnceLock::new();
-    BAR.get_or_init(|| {
-        std::env::var_os(IN_NOTEBOOK).map(|_| Arc::new(NotebookBar::default()) as Arc<dyn Listener>)
-    })
-    .clone()
+    BAR.get_or_init(|| std::env::var_os(IN_NOTEBOOK).map(|_| Arc::new(NotebookBar::default()) as Arc<dyn Listener>))
+        .clone()
 }
 
 /// Bars of the runs going on.
@@ -56,7 +54,13 @@ impl Bar {
         let text = format!("{state}: {}/{} tasks in {secs:.1} s", self.done, self.tasks);
         let html = format!(
             "<div class=\"rask-progress\">{}<span style=\"font-family:monospace\">{}</span></div>",
-            crate::display::html_bar(self.done, self.tasks, "display:inline-block;width:300px;margin-right:8px", 12, colour),
+            crate::display::html_bar(
+                self.done,
+                self.tasks,
+                "display:inline-block;width:300px;margin-right:8px",
+                12,
+                colour
+            ),
             crate::display::escape_html(&text)
         );
         vec![("text/plain", text), ("text/html", html), (crate::display::DISPLAY_ID_MIME, self.id.clone())]
@@ -68,7 +72,8 @@ impl Listener for NotebookBar {
         let mut runs = self.runs.lock().unwrap_or_else(PoisonError::into_inner);
         match *event {
             Event::RunStarted { run, tasks, .. } => {
-                let bar = Bar { id: crate::display::new_id("run"), tasks, done: 0, started: Instant::now(), drawn: None };
+                let bar =
+                    Bar { id: crate::display::new_id("run"), tasks, done: 0, started: Instant::now(), drawn: None };
                 runs.insert(run, bar);
             }
             Event::TaskFinished { run, .. } => {

@@ -13,8 +13,8 @@ mod threads;
 
 use std::sync::Arc;
 
-pub use cancel::{CancelToken, cancel_all};
 pub(crate) use cancel::interrupts;
+pub use cancel::{CancelToken, cancel_all};
 pub use config::{set_default_scheduler, with_scheduler};
 
 use crate::error::Result;
