@@ -204,10 +204,10 @@ impl Shell<'_> {
             }
             _ => None,
         };
-        if let Some(reply) = reply {
-            if let Err(e) = self.out.send(JupyterMessage::new(reply, Some(request))).await {
-                eprintln!("rask-kernel: replying on shell: {e}");
-            }
+        if let Some(reply) = reply
+            && let Err(e) = self.out.send(JupyterMessage::new(reply, Some(request))).await
+        {
+            eprintln!("rask-kernel: replying on shell: {e}");
         }
         self.iopub.send_to(request, Status::idle());
         stop

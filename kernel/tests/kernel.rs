@@ -23,21 +23,35 @@ fn workspace() -> PathBuf {
 
 const MODULES: &str = "import jupyter_client, nbclient, nbformat, jupyter_kernel_test";
 
-/// A Python that has the test clients: the one on `PATH`, else the CI venv's.
+/// A Python that has the test clients: the one on `PATH`, else the venv `.ci/run` makes
+/// (`target/ci-venv`), made here if missing, so that `cargo test` alone runs everything.
 fn python() -> PathBuf {
     static FOUND: OnceLock<PathBuf> = OnceLock::new();
     FOUND
         .get_or_init(|| {
-            let candidates = [PathBuf::from("python3"), workspace().join("target/ci-venv/bin/python")];
-            candidates
-                .into_iter()
-                .find(|python| Command::new(python).args(["-c", MODULES]).output().is_ok_and(|o| o.status.success()))
-                .unwrap_or_else(|| {
-                    panic!(
-                        "no Python with the kernel's test clients: run `bash .ci/run`, or \
-                         `python3 -m venv target/ci-venv && target/ci-venv/bin/pip install -r tests/requirements.txt`"
-                    )
-                })
+            let has_clients =
+                |python: &Path| Command::new(python).args(["-c", MODULES]).output().is_ok_and(|o| o.status.success());
+            let venv = workspace().join("target/ci-venv");
+            let venv_python = venv.join("bin/python");
+            if let Some(found) = [PathBuf::from("python3"), venv_python.clone()].into_iter().find(|p| has_clients(p)) {
+                return found;
+            }
+            let requirements = workspace().join("tests/requirements.txt");
+            let made = venv_python.exists()
+                || Command::new("python3").args(["-m", "venv"]).arg(&venv).status().is_ok_and(|s| s.success());
+            let installed = made
+                && Command::new(&venv_python)
+                    .args(["-m", "pip", "install", "-q", "--disable-pip-version-check", "-r"])
+                    .arg(&requirements)
+                    .status()
+                    .is_ok_and(|s| s.success());
+            assert!(
+                installed && has_clients(&venv_python),
+                "no Python with the kernel's test clients, and making {} failed: install python3-venv, \
+                 or run `bash .ci/run`",
+                venv.display()
+            );
+            venv_python
         })
         .clone()
 }

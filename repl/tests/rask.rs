@@ -53,6 +53,7 @@ fn load(n: i64) -> Vec<i64> { (0..n).collect() }
 fn total(parts: Vec<Vec<i64>>) -> i64 { parts.iter().flatten().sum() }
 
 let t = total(vec![load(3), load(5)]);
+display(&"shown mid-cell");
 t.compute()? + 1
 
 use rask::polars::prelude::*;
@@ -69,6 +70,7 @@ sums
     let lines: Vec<&str> = stdout.lines().collect();
     // 0+1+2 + 0+1+2+3+4, plus one
     assert!(lines.contains(&"14"), "the delayed value: {stdout}");
+    assert!(lines.contains(&"shown mid-cell"), "display() prints the text form: {stdout}");
     // A frame computed in one cell and sorted by polars in the next (cells share one polars).
     assert!(lines.contains(&"[Some(4), Some(2)]"), "the group sums: {stdout}");
     assert!(lines.contains(&"DataFrame: 1 partitions, columns k: str, v: i64"), "the frame's display: {stdout}");

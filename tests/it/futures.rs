@@ -89,7 +89,10 @@ fn submit_map_gather_and_chains_match_the_computation_in_line() {
     let data = c.scatter(vec![3.0, 4.0]);
     let norm = c.submit_with(|v: Vec<f64>| v.iter().map(|x| x * x).sum::<f64>().sqrt(), (&data,));
     assert_eq!(norm.result().expect("norm"), 5.0);
-    assert_eq!(c.scatter_many(["a", "b"]).iter().map(|f| f.result().expect("scattered")).collect::<Vec<_>>(), ["a", "b"]);
+    assert_eq!(
+        c.scatter_many(["a", "b"]).iter().map(|f| f.result().expect("scattered")).collect::<Vec<_>>(),
+        ["a", "b"]
+    );
 }
 
 #[test]
@@ -355,7 +358,8 @@ fn the_dashboards_counts_leave_out_work_that_never_ran() {
 #[test]
 fn clients_sharing_a_spill_directory_keep_their_own_results() {
     let dir = std::env::temp_dir().join(format!("rask-it-shared-spill-{}", std::process::id()));
-    let make = || Client::builder().threads(1).memory_limit(1 << 20).spill_dir(&dir).dashboard(None).build().expect("client");
+    let make =
+        || Client::builder().threads(1).memory_limit(1 << 20).spill_dir(&dir).dashboard(None).build().expect("client");
     let (a, b) = (make(), make());
     let fa = a.map(|i: u64| vec![i as f64; 100_000], 0..4u64);
     let fb = b.map(|i: u64| vec![-(i as f64); 100_000], 0..4u64);
@@ -378,7 +382,8 @@ fn retries_and_priorities() {
     });
     assert_eq!(flaky.result().expect("third time lucky"), 2);
     let a = attempts.clone();
-    let hopeless = c.retries(1).try_submit(move || Err::<(), _>(format!("attempt {}", a.fetch_add(1, Ordering::SeqCst))));
+    let hopeless =
+        c.retries(1).try_submit(move || Err::<(), _>(format!("attempt {}", a.fetch_add(1, Ordering::SeqCst))));
     assert!(hopeless.result().expect_err("two attempts").to_string().ends_with("failed: attempt 4"));
 
     let gate = Gate::default();
