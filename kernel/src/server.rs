@@ -88,7 +88,14 @@ pub(crate) async fn serve(info: ConnectionInfo, starter: Starter, version: Strin
         }
     });
 
-    let mut shell = Shell { out: &mut shell_out, iopub: &iopub, cells: &cells, history: History::default(), count: 0 };
+    let mut shell = Shell {
+        out: &mut shell_out,
+        iopub: &iopub,
+        cells: &cells,
+        history: History::default(),
+        count: 0,
+        failed: None,
+    };
     tokio::select! {
         _ = control_task => {}
         () = async {
@@ -142,6 +149,10 @@ struct Shell<'a> {
     history: History,
     /// The execution count of the last cell stored in history.
     count: usize,
+    /// The header of the reply to the last cell that failed with `stop_on_error`: execute
+    /// requests sent before it were queued behind the failed cell (Run All) and are aborted,
+    /// as ipykernel does. Cleared by the first request sent after it.
+    failed: Option<jupyter_protocol::Header>,
 }
 
 impl Shell<'_> {
@@ -151,6 +162,16 @@ impl Shell<'_> {
         let mut stop = false;
         let reply: Option<JupyterMessageContent> = match &request.content {
             JupyterMessageContent::KernelInfoRequest(_) => Some(info.clone().into()),
+            JupyterMessageContent::ExecuteRequest(_) if self.queued_behind_a_failure(request) => Some(
+                ExecuteReply {
+                    status: ReplyStatus::Aborted,
+                    execution_count: ExecutionCount::new(self.count),
+                    payload: Vec::new(),
+                    user_expressions: Some(HashMap::new()),
+                    error: None,
+                }
+                .into(),
+            ),
             JupyterMessageContent::ExecuteRequest(r) => Some(self.execute(request, r).await.into()),
             JupyterMessageContent::CompleteRequest(r) => {
                 let pos = byte_offset(&r.code, r.cursor_pos);
@@ -204,13 +225,34 @@ impl Shell<'_> {
             }
             _ => None,
         };
-        if let Some(reply) = reply
-            && let Err(e) = self.out.send(JupyterMessage::new(reply, Some(request))).await
-        {
-            eprintln!("rask-kernel: replying on shell: {e}");
+        if let Some(reply) = reply {
+            let reply = JupyterMessage::new(reply, Some(request));
+            if let (JupyterMessageContent::ExecuteReply(r), JupyterMessageContent::ExecuteRequest(q)) =
+                (&reply.content, &request.content)
+                && r.status == ReplyStatus::Error
+                && q.stop_on_error
+            {
+                self.failed = Some(reply.header.clone());
+            }
+            if let Err(e) = self.out.send(reply).await {
+                eprintln!("rask-kernel: replying on shell: {e}");
+            }
         }
         self.iopub.send_to(request, Status::idle());
         stop
+    }
+
+    /// Whether `request` was sent before the last failure with `stop_on_error` (and so is
+    /// to be aborted); the first one sent after it ends the aborting. A request without a
+    /// date (some clients omit it) is never aborted.
+    fn queued_behind_a_failure(&mut self, request: &JupyterMessage) -> bool {
+        let Some(failed) = &self.failed else { return false };
+        let sent = request.header.date;
+        if sent.timestamp() > 0 && sent <= failed.date {
+            return true;
+        }
+        self.failed = None;
+        false
     }
 
     /// Runs a cell: its input, outputs and result on IOPub, then the reply.

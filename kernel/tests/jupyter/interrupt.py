@@ -47,7 +47,20 @@ rask::compute(&parts)?.len()
     assert reply["content"]["status"] == "ok", reply["content"]
     results = [m["content"]["data"]["text/plain"] for m in outputs if m["msg_type"] == "execute_result"]
     assert results == ["42"], results
-    print(f"interrupted after {took:.2f} s; `kept` survived", flush=True)
+
+    # Run All after an error: cells queued behind a failed one are aborted, not run.
+    first = kc.execute('let wrong: i64 = "text";')
+    queued = kc.execute("let ran_anyway = kept;")
+    replies = {}
+    while len(replies) < 2:
+        msg = kc.get_shell_msg(timeout=60)
+        replies[msg["parent_header"]["msg_id"]] = msg["content"]["status"]
+    assert replies == {first: "error", queued: "aborted"}, replies
+    outputs = []
+    reply = kc.execute_interactive("kept * 2", timeout=60, output_hook=outputs.append)
+    results = [m["content"]["data"]["text/plain"] for m in outputs if m["msg_type"] == "execute_result"]
+    assert results == ["82"], (reply["content"], results)
+    print(f"interrupted after {took:.2f} s; `kept` survived; a queued cell was aborted", flush=True)
 finally:
     km.shutdown_kernel(now=False)
 sys.exit(0)
