@@ -30,8 +30,9 @@ pub type Forms = Vec<(&'static str, String)>;
 
 /// A value that can be shown with [`display`]: its forms by MIME type.
 ///
-/// rask's collections, drawings, futures and clients implement it, and so do numbers,
-/// strings, `Vec`s, `Option`s and tuples of `Debug` values (as `{:?}`). For anything else,
+/// rask's DataFrame, drawings (`Rendered`), futures, progress bars and clients implement it,
+/// and so do numbers, strings, polars frames, and `Vec`s, slices, `Option`s and pairs and
+/// triples of `Debug` values (as `{:?}`). For anything else,
 /// wrap the value: `display(&rask::display::Plain(&value))`.
 ///
 /// ```

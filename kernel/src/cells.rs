@@ -93,10 +93,19 @@ impl Cells {
         rx.await.ok()
     }
 
-    /// Interrupts the running cell, as Ctrl-C does in the REPL; whether one was running.
-    pub(crate) fn interrupt(&self) -> bool {
-        let interrupter = self.interrupter.lock().unwrap_or_else(PoisonError::into_inner);
-        interrupter.as_ref().is_some_and(|i| i.interrupt(GRACE))
+    /// Interrupts the running cell, as Ctrl-C does in the REPL (nothing while the session
+    /// starts).
+    pub(crate) fn interrupt(&self) {
+        if let Some(interrupter) = self.interrupter.lock().unwrap_or_else(PoisonError::into_inner).as_ref() {
+            interrupter.interrupt(GRACE);
+        }
+    }
+
+    /// Ends the process that runs cells, busy or not (the kernel is shutting down).
+    pub(crate) fn end(&self) {
+        if let Some(interrupter) = self.interrupter.lock().unwrap_or_else(PoisonError::into_inner).as_ref() {
+            interrupter.end_process();
+        }
     }
 }
 

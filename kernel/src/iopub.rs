@@ -2,11 +2,12 @@
 //! that owns the socket, as a child of the request being served, so that a notebook puts
 //! each output under the cell that made it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use jupyter_protocol::{
-    ClearOutput, DisplayData, JupyterMessage, JupyterMessageContent, Media, StreamContent, Transient, UpdateDisplayData,
+    ClearOutput, DisplayData, ExecuteResult, JupyterMessage, JupyterMessageContent, Media, StreamContent, Transient,
+    UpdateDisplayData,
 };
 use rask_session::{DISPLAY_ID_MIME, Output, Stream};
 use tokio::sync::mpsc::UnboundedSender;
@@ -20,11 +21,60 @@ pub(crate) struct Iopub {
     current: Arc<Mutex<Option<JupyterMessage>>>,
     /// The last request a cell ran for: updates between cells go under it.
     last: Arc<Mutex<Option<JupyterMessage>>>,
+    /// Display ids published so far, and the latest update of each id not published yet.
+    ids: Arc<Mutex<Ids>>,
+}
+
+/// Which display ids a front end knows: an update for an id it has not been shown is
+/// dropped by JupyterLab, so such an update waits for its display.
+#[derive(Default)]
+struct Ids {
+    shown: HashSet<String>,
+    waiting: HashMap<String, (Media, JupyterMessage)>,
 }
 
 impl Iopub {
+    /// Publishes through `tx`, which the task owning the socket reads.
     pub(crate) fn new(tx: UnboundedSender<JupyterMessage>) -> Iopub {
-        Iopub { tx, current: Arc::default(), last: Arc::default() }
+        Iopub { tx, current: Arc::default(), last: Arc::default(), ids: Arc::default() }
+    }
+
+    /// Shows `data` under `parent`, as display data when it has a display `id` (which
+    /// front ends then follow) or else as the cell's result when `result` has its count.
+    pub(crate) fn show(
+        &self,
+        parent: &JupyterMessage,
+        data: Media,
+        id: Option<String>,
+        result: Option<jupyter_protocol::ExecutionCount>,
+    ) {
+        let Some(id) = id else {
+            match result {
+                Some(count) => self.send_to(
+                    parent,
+                    ExecuteResult {
+                        execution_count: count,
+                        data,
+                        metadata: Default::default(),
+                        transient: Some(Transient::default()),
+                    },
+                ),
+                None => self.send_to(parent, DisplayData { data, metadata: Default::default(), transient: None }),
+            }
+            return;
+        };
+        let mut ids = lock(&self.ids);
+        self.send_to(
+            parent,
+            DisplayData { data, metadata: Default::default(), transient: Some(transient(id.clone())) },
+        );
+        if let Some((data, under)) = ids.waiting.remove(&id) {
+            self.send_to(
+                &under,
+                UpdateDisplayData { data, metadata: Default::default(), transient: transient(id.clone()) },
+            );
+        }
+        ids.shown.insert(id);
     }
 
     /// Sends `content` as a child of `parent`.
@@ -69,8 +119,10 @@ impl Iopub {
                 });
             }
             Output::Display(forms) => {
-                let (data, id) = media(forms);
-                self.send_to_current(DisplayData { data, metadata: Default::default(), transient: id.map(transient) });
+                if let Some(parent) = self.current() {
+                    let (data, id) = media(forms);
+                    self.show(&parent, data, id, None);
+                }
             }
             Output::Update(forms) => self.update(forms),
             Output::Clear { wait } => self.send_to_current(ClearOutput { wait }),
@@ -83,8 +135,12 @@ impl Iopub {
         let (data, id) = media(forms);
         let Some(id) = id else { return };
         let parent = lock(&self.current).clone().or_else(|| lock(&self.last).clone());
-        if let Some(parent) = parent {
-            self.send_to(&parent, UpdateDisplayData { data, metadata: Default::default(), transient: transient(id) });
+        let Some(parent) = parent else { return };
+        let mut ids = lock(&self.ids);
+        match ids.shown.contains(&id) {
+            true => self
+                .send_to(&parent, UpdateDisplayData { data, metadata: Default::default(), transient: transient(id) }),
+            false => drop(ids.waiting.insert(id, (data, parent))),
         }
     }
 }
@@ -99,21 +155,21 @@ pub(crate) fn transient(id: String) -> Transient {
 }
 
 /// A value's forms as Jupyter media, and its display id when it has one. JSON types carry
-/// parsed JSON; forms that are not (a JSON type whose text does not parse) are left out.
+/// parsed JSON; a form that is not valid for its type is left out, the others kept.
 pub(crate) fn media(mut forms: HashMap<String, String>) -> (Media, Option<String>) {
     let id = forms.remove(DISPLAY_ID_MIME);
-    let bundle: serde_json::Map<String, serde_json::Value> = forms
+    let content = forms
         .into_iter()
         .filter_map(|(mime, text)| {
             let value = match mime.ends_with("json") {
                 true => serde_json::from_str(&text).ok()?,
                 false => serde_json::Value::String(text),
             };
-            Some((mime, value))
+            let one: Media = serde_json::from_value(serde_json::json!({ mime: value })).ok()?;
+            one.content.into_iter().next()
         })
         .collect();
-    let media = serde_json::from_value(serde_json::Value::Object(bundle)).unwrap_or_default();
-    (media, id)
+    (Media { content }, id)
 }
 
 #[cfg(test)]
@@ -132,5 +188,31 @@ mod tests {
         assert_eq!(id.as_deref(), Some("rask-future-1"));
         assert_eq!(media.content.len(), 2);
         assert!(media.content.iter().any(|m| matches!(m, MediaType::Html(h) if h == "<b>f</b>")));
+        let forms = HashMap::from([
+            ("text/plain".to_string(), "kept".to_string()),
+            ("application/json".to_string(), "{not json".to_string()),
+        ]);
+        let (media, _) = super::media(forms);
+        assert!(matches!(&media.content[..], [MediaType::Plain(t)] if t == "kept"), "{media:?}");
+    }
+
+    #[test]
+    fn an_update_waits_for_its_display() {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let iopub = Iopub::new(tx);
+        let parent = JupyterMessage::new(jupyter_protocol::KernelInfoRequest {}, None);
+        iopub.cell_starts(Some(&parent));
+        let forms = |text: &str| {
+            HashMap::from([
+                ("text/plain".to_string(), text.to_string()),
+                (DISPLAY_ID_MIME.to_string(), "f-1".to_string()),
+            ])
+        };
+        iopub.update(forms("finished"));
+        assert!(rx.try_recv().is_err(), "an update for an id not shown yet waits");
+        let (data, id) = media(forms("running"));
+        iopub.show(&parent, data, id, Some(jupyter_protocol::ExecutionCount::new(1)));
+        let kinds: Vec<String> = std::iter::from_fn(|| rx.try_recv().ok()).map(|m| m.header.msg_type).collect();
+        assert_eq!(kinds, ["display_data", "update_display_data"]);
     }
 }

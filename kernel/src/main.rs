@@ -16,6 +16,9 @@ mod wire;
 
 use std::process::ExitCode;
 
+/// What turns on the progress bar under a cell (rask's `diagnostics::notebook::IN_NOTEBOOK`).
+const PROGRESS_DISPLAY: &str = "RASK_PROGRESS_DISPLAY";
+
 const USAGE: &str = "usage: rask-kernel install [--user | --sys-prefix | --prefix DIR] [--name NAME]
        rask-kernel --connection-file FILE   (how Jupyter starts the kernel)";
 
@@ -53,7 +56,7 @@ fn run(file: &str) -> Result<(), String> {
     let info = serde_json::from_str(&text).map_err(|e| format!("{file}: not a connection file: {e}"))?;
     // The notebook's progress bar follows compute() in cells.
     // SAFETY: no other thread runs yet (the session is prepared before any starts).
-    unsafe { std::env::set_var("RASK_PROGRESS_DISPLAY", "1") };
+    unsafe { std::env::set_var(PROGRESS_DISPLAY, "1") };
     let starter = rask_session::Session::prepare().map_err(|e| e.to_string())?;
     let version = rustc_version();
     let runtime = tokio::runtime::Builder::new_multi_thread()

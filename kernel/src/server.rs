@@ -4,12 +4,13 @@
 //! they are answered while a cell runs.
 
 use std::collections::HashMap;
+use std::time::Instant;
 
 use jupyter_protocol::{
-    CodeMirrorMode, CommInfoReply, CompleteReply, ConnectionInfo, DisplayData, ErrorOutput, ExecuteInput, ExecuteReply,
-    ExecuteRequest, ExecuteResult, ExecutionCount, HelpLink, HistoryReply, InspectReply, InterruptReply,
-    IsCompleteReply, IsCompleteReplyStatus, JupyterMessage, JupyterMessageContent, KernelInfoReply, LanguageInfo,
-    ReplyError, ReplyStatus, ShutdownReply, Status, Transient,
+    CodeMirrorMode, CommInfoReply, CompleteReply, ConnectionInfo, ErrorOutput, ExecuteInput, ExecuteReply,
+    ExecuteRequest, ExecutionCount, HelpLink, HistoryReply, InspectReply, InterruptReply, IsCompleteReply,
+    IsCompleteReplyStatus, JupyterMessage, JupyterMessageContent, KernelInfoReply, LanguageInfo, ReplyError,
+    ReplyStatus, ShutdownReply, Status,
 };
 use jupyter_zmq_client::{
     create_kernel_control_connection, create_kernel_heartbeat_connection, create_kernel_iopub_connection,
@@ -20,7 +21,7 @@ use rask_session::{SessionError, Starter};
 
 use crate::cells::{Cells, Job};
 use crate::history::History;
-use crate::iopub::{Iopub, media, transient};
+use crate::iopub::{Iopub, media};
 
 /// Why the kernel stopped serving.
 #[derive(Debug, thiserror::Error)]
@@ -52,7 +53,14 @@ pub(crate) async fn serve(info: ConnectionInfo, starter: Starter, version: Strin
     // Bound so clients can connect; cells cannot read input (allow_stdin is not honoured).
     let _stdin = create_kernel_stdin_connection(&info, &session_id).await.map_err(socket("binding stdin"))?;
 
-    tokio::spawn(async move { while heartbeat.single_heartbeat().await.is_ok() {} });
+    // A client that went away mid-beat makes one beat fail; the next client is answered.
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = heartbeat.single_heartbeat().await {
+                eprintln!("rask-kernel: heartbeat: {e}");
+            }
+        }
+    });
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<JupyterMessage>();
     tokio::spawn(async move {
         while let Some(message) = rx.recv().await {
@@ -67,9 +75,11 @@ pub(crate) async fn serve(info: ConnectionInfo, starter: Starter, version: Strin
 
     let control_cells = cells.clone();
     let control_info = info_reply.clone();
+    let control_iopub = iopub.clone();
     let control_task = tokio::spawn(async move {
         while let Ok(request) = crate::wire::read(&mut control_in).await {
             let Some(request) = request else { continue };
+            control_iopub.send_to(&request, Status::busy());
             let (reply, stop): (JupyterMessageContent, bool) = match &request.content {
                 JupyterMessageContent::KernelInfoRequest(_) => (control_info.clone().into(), false),
                 JupyterMessageContent::InterruptRequest(_) => {
@@ -77,11 +87,16 @@ pub(crate) async fn serve(info: ConnectionInfo, starter: Starter, version: Strin
                     (InterruptReply { status: ReplyStatus::Ok, error: None }.into(), false)
                 }
                 JupyterMessageContent::ShutdownRequest(r) => {
+                    control_cells.end();
                     (ShutdownReply { restart: r.restart, status: ReplyStatus::Ok, error: None }.into(), true)
                 }
-                _ => continue,
+                _ => {
+                    control_iopub.send_to(&request, Status::idle());
+                    continue;
+                }
             };
             let _ = control_out.send(JupyterMessage::new(reply, Some(&request))).await;
+            control_iopub.send_to(&request, Status::idle());
             if stop {
                 return;
             }
@@ -96,17 +111,29 @@ pub(crate) async fn serve(info: ConnectionInfo, starter: Starter, version: Strin
         count: 0,
         failed: None,
     };
+    // Requests are read as they come and stamped with their arrival, so that cells queued
+    // behind a failed one (Run All) are told from cells sent after it, on this clock.
+    let (arrivals, mut queue) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok(request) = crate::wire::read(&mut shell_in).await {
+            if let Some(request) = request
+                && arrivals.send((Instant::now(), request)).is_err()
+            {
+                return;
+            }
+        }
+    });
     tokio::select! {
         _ = control_task => {}
         () = async {
-            while let Ok(request) = crate::wire::read(&mut shell_in).await {
-                let Some(request) = request else { continue };
-                if shell.serve(&request, &info_reply).await {
+            while let Some((arrived, request)) = queue.recv().await {
+                if shell.serve(&request, arrived, &info_reply).await {
                     break;
                 }
             }
         } => {}
     }
+    cells.end();
     // Let the last replies and outputs leave before the process ends.
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     Ok(())
@@ -126,7 +153,9 @@ fn kernel_info(version: &str) -> KernelInfoReply {
             file_extension: Some(".rs".into()),
             pygments_lexer: Some("rust".into()),
             codemirror_mode: Some(CodeMirrorMode::Simple("rust".into())),
-            nbconvert_exporter: Some("rust".into()),
+            // No nbconvert exporter is named "rust": nbconvert's script export then uses
+            // the file extension.
+            nbconvert_exporter: None,
         },
         banner: format!(
             "rask {} — Rust with rask preloaded (`use rask::prelude::*;`). evcxr's `:` commands work (`:vars`, `:dep`).",
@@ -149,29 +178,22 @@ struct Shell<'a> {
     history: History,
     /// The execution count of the last cell stored in history.
     count: usize,
-    /// The header of the reply to the last cell that failed with `stop_on_error`: execute
-    /// requests sent before it were queued behind the failed cell (Run All) and are aborted,
-    /// as ipykernel does. Cleared by the first request sent after it.
-    failed: Option<jupyter_protocol::Header>,
+    /// When the last cell that failed with `stop_on_error` ended: execute requests that
+    /// arrived before then were queued behind it (Run All) and are aborted, as ipykernel
+    /// does.
+    failed: Option<Instant>,
 }
 
 impl Shell<'_> {
     /// Answers one request; `true` when the kernel is to stop.
-    async fn serve(&mut self, request: &JupyterMessage, info: &KernelInfoReply) -> bool {
+    async fn serve(&mut self, request: &JupyterMessage, arrived: Instant, info: &KernelInfoReply) -> bool {
         self.iopub.send_to(request, Status::busy());
         let mut stop = false;
         let reply: Option<JupyterMessageContent> = match &request.content {
             JupyterMessageContent::KernelInfoRequest(_) => Some(info.clone().into()),
-            JupyterMessageContent::ExecuteRequest(_) if self.queued_behind_a_failure(request) => Some(
-                ExecuteReply {
-                    status: ReplyStatus::Aborted,
-                    execution_count: ExecutionCount::new(self.count),
-                    payload: Vec::new(),
-                    user_expressions: Some(HashMap::new()),
-                    error: None,
-                }
-                .into(),
-            ),
+            JupyterMessageContent::ExecuteRequest(_) if self.failed.is_some_and(|failed| arrived < failed) => {
+                Some(execute_reply(ReplyStatus::Aborted, ExecutionCount::new(self.count)).into())
+            }
             JupyterMessageContent::ExecuteRequest(r) => Some(self.execute(request, r).await.into()),
             JupyterMessageContent::CompleteRequest(r) => {
                 let pos = byte_offset(&r.code, r.cursor_pos);
@@ -232,7 +254,7 @@ impl Shell<'_> {
                 && r.status == ReplyStatus::Error
                 && q.stop_on_error
             {
-                self.failed = Some(reply.header.clone());
+                self.failed = Some(Instant::now());
             }
             if let Err(e) = self.out.send(reply).await {
                 eprintln!("rask-kernel: replying on shell: {e}");
@@ -242,35 +264,18 @@ impl Shell<'_> {
         stop
     }
 
-    /// Whether `request` was sent before the last failure with `stop_on_error` (and so is
-    /// to be aborted); the first one sent after it ends the aborting. A request without a
-    /// date (some clients omit it) is never aborted.
-    fn queued_behind_a_failure(&mut self, request: &JupyterMessage) -> bool {
-        let Some(failed) = &self.failed else { return false };
-        let sent = request.header.date;
-        if sent.timestamp() > 0 && sent <= failed.date {
-            return true;
-        }
-        self.failed = None;
-        false
-    }
-
     /// Runs a cell: its input, outputs and result on IOPub, then the reply.
     async fn execute(&mut self, request: &JupyterMessage, r: &ExecuteRequest) -> ExecuteReply {
-        if r.store_history && !r.silent {
+        // A silent cell (a front end's own query) is neither counted nor remembered.
+        let store = r.store_history && !r.silent;
+        if store {
             self.count += 1;
         }
         let count = ExecutionCount::new(self.count);
         if !r.silent {
             self.iopub.send_to(request, ExecuteInput { code: r.code.clone(), execution_count: count });
         }
-        let mut reply = ExecuteReply {
-            status: ReplyStatus::Ok,
-            execution_count: count,
-            payload: Vec::new(),
-            user_expressions: Some(HashMap::new()),
-            error: None,
-        };
+        let mut reply = execute_reply(ReplyStatus::Ok, count);
         if r.code.trim().is_empty() {
             return reply;
         }
@@ -289,31 +294,18 @@ impl Shell<'_> {
         match outcome {
             Ok(out) => {
                 let text = out.text().unwrap_or_default().to_string();
-                if r.store_history {
+                if store {
                     self.history.push(self.count, &r.code, &text);
                 }
                 if !out.content.is_empty() && !r.silent {
                     // A value that updates itself goes out as display data: JupyterLab
                     // follows display ids on those only.
-                    match media(out.content) {
-                        (data, Some(id)) => self.iopub.send_to(
-                            request,
-                            DisplayData { data, metadata: Default::default(), transient: Some(transient(id)) },
-                        ),
-                        (data, None) => self.iopub.send_to(
-                            request,
-                            ExecuteResult {
-                                execution_count: count,
-                                data,
-                                metadata: Default::default(),
-                                transient: Some(Transient::default()),
-                            },
-                        ),
-                    }
+                    let (data, id) = media(out.content);
+                    self.iopub.show(request, data, id, Some(count));
                 }
             }
             Err(e) => {
-                if r.store_history {
+                if store {
                     self.history.push(self.count, &r.code, "");
                 }
                 let ename = match &e {
@@ -335,6 +327,18 @@ impl Shell<'_> {
             }
         }
         reply
+    }
+}
+
+/// An execute reply with `status`; `user_expressions` is an empty object (they are not
+/// evaluated), which clients expect rather than null.
+fn execute_reply(status: ReplyStatus, count: ExecutionCount) -> ExecuteReply {
+    ExecuteReply {
+        status,
+        execution_count: count,
+        payload: Vec::new(),
+        user_expressions: Some(HashMap::new()),
+        error: None,
     }
 }
 

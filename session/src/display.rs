@@ -45,20 +45,22 @@ pub(crate) struct Parser {
 }
 
 impl Parser {
-    /// Takes `line` if it is tagged: `Some` with the output it completes, if any; `None`
-    /// for an ordinary line.
-    pub(crate) fn take(&mut self, line: &str) -> Option<Option<Output<'static>>> {
-        let rest = line.strip_prefix(TAG)?;
+    /// Passes `line` on to `out`: as a line of text, or, when it carries a display, as the
+    /// output it completes (if any). Text printed before a display on the same line (a
+    /// `print!` without a newline) comes out as a line first.
+    pub(crate) fn take(&mut self, line: &str, out: &mut dyn FnMut(Output<'_>)) {
+        let Some(at) = line.find(TAG) else { return out(Output::Line(Stream::Stdout, line)) };
+        if at > 0 {
+            out(Output::Line(Stream::Stdout, &line[..at]));
+        }
+        let rest = &line[at + TAG.len()..];
         let (kind, content) = rest.split_once('\t').unwrap_or((rest, ""));
-        Some(match kind {
-            "SHOW" => Some(Output::Display(std::mem::take(&mut self.forms))),
-            "UPDATE" => Some(Output::Update(std::mem::take(&mut self.forms))),
-            "CLEAR" | "CLEAR-WAIT" => Some(Output::Clear { wait: kind == "CLEAR-WAIT" }),
-            mime => {
-                self.forms.insert(mime.to_string(), unescape(content));
-                None
-            }
-        })
+        match kind {
+            "SHOW" => out(Output::Display(std::mem::take(&mut self.forms))),
+            "UPDATE" => out(Output::Update(std::mem::take(&mut self.forms))),
+            "CLEAR" | "CLEAR-WAIT" => out(Output::Clear { wait: kind == "CLEAR-WAIT" }),
+            mime => drop(self.forms.insert(mime.to_string(), unescape(content))),
+        }
     }
 }
 
@@ -175,11 +177,24 @@ mod tests {
     #[test]
     fn tagged_lines_become_displays() {
         let mut parser = Parser::default();
-        assert_eq!(parser.take("plain"), None);
-        assert_eq!(parser.take("\u{1f}rask-display\ttext/plain\ta\\nb \\\\ c"), Some(None));
-        let shown = parser.take("\u{1f}rask-display\tSHOW\t0").expect("tagged").expect("complete");
-        assert_eq!(shown, Output::Display(HashMap::from([("text/plain".to_string(), "a\nb \\ c".to_string())])));
-        assert_eq!(parser.take("\u{1f}rask-display\tCLEAR-WAIT\t0"), Some(Some(Output::Clear { wait: true })));
+        let mut seen: Vec<String> = Vec::new();
+        let lines = [
+            "plain",
+            "\u{1f}rask-display\ttext/plain\ta\\nb \\\\ c",
+            "Result: \u{1f}rask-display\tSHOW\t0",
+            "\u{1f}rask-display\tCLEAR-WAIT\t0",
+        ];
+        for line in lines {
+            parser.take(line, &mut |out| seen.push(format!("{out:?}")));
+        }
+        let shown = Output::Display(HashMap::from([("text/plain".to_string(), "a\nb \\ c".to_string())]));
+        let expected = [
+            format!("{:?}", Output::Line(Stream::Stdout, "plain")),
+            format!("{:?}", Output::Line(Stream::Stdout, "Result: ")),
+            format!("{shown:?}"),
+            format!("{:?}", Output::Clear { wait: true }),
+        ];
+        assert_eq!(seen, expected);
     }
 
     #[test]

@@ -112,4 +112,10 @@ impl Interrupter {
         });
         true
     }
+
+    /// Ends the process that runs cells at once, for a front end that is shutting down (a
+    /// busy process would outlive it otherwise).
+    pub fn end_process(&self) {
+        let _ = self.0.child.lock().unwrap_or_else(|p| p.into_inner()).kill();
+    }
 }

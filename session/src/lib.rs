@@ -229,10 +229,7 @@ impl Starter {
         let mut displays = display::Parser::default();
         forward(outputs.stdout, output.clone(), move |line, out| match line.strip_prefix(child_output::STDERR_TAG) {
             Some(line) => out(Output::Line(Stream::Stderr, line)),
-            None => match displays.take(line) {
-                Some(shown) => shown.into_iter().for_each(out),
-                None => out(Output::Line(Stream::Stdout, line)),
-            },
+            None => displays.take(line, out),
         });
         forward(outputs.stderr, output.clone(), |line, out| out(Output::Line(Stream::Stderr, line)));
         if self.shim || which("mold") {
@@ -434,8 +431,8 @@ impl Session {
     }
 
     /// The documentation of the name at byte offset `pos` of `cell` (the variable, function,
-    /// method, type or module the cursor is on or just after), as rust-analyzer shows it on
-    /// hover: `(text, html)`, or `None` when there is nothing to say.
+    /// method, type or module the cursor is on or just after, or the function whose call the
+    /// cursor has just opened with `(`), as rust-analyzer shows it on hover: `(text, html)`, or `None` when there is nothing to say.
     ///
     /// ```no_run
     /// # fn main() -> Result<(), rask_session::SessionError> {
@@ -449,6 +446,11 @@ impl Session {
         let mut end = pos.min(cell.len());
         while !cell.is_char_boundary(end) {
             end -= 1;
+        }
+        // Just after `f(` (where a notebook's tooltip is asked for), the name is `f`.
+        let before = cell[..end].trim_end();
+        if let Some(callee) = before.strip_suffix('(') {
+            end = callee.trim_end().len();
         }
         end += cell[end..].find(|c: char| !is_name(c)).unwrap_or(cell.len() - end);
         if !cell[..end].ends_with(is_name) {

@@ -233,8 +233,13 @@ impl crate::display::Show for Progress {
             first = true;
             crate::display::new_id("progress")
         });
-        if first && !self.inner.all_ended() {
-            SHOWN.lock().unwrap_or_else(PoisonError::into_inner).push(self.inner.clone());
+        if first {
+            // Checked under the lock that `changed` takes to let the bar go, so a bar whose
+            // last future ends meanwhile is not kept forever.
+            let mut shown = SHOWN.lock().unwrap_or_else(PoisonError::into_inner);
+            if !self.inner.all_ended() {
+                shown.push(self.inner.clone());
+            }
         }
         let (text, html) = self.inner.forms();
         vec![("text/plain", text), ("text/html", html), (crate::display::DISPLAY_ID_MIME, id.clone())]
