@@ -134,6 +134,7 @@ impl Show for polars::prelude::DataFrame {
 /// in programs its text form is printed.
 ///
 /// ```
+/// # #[macro_use] extern crate rask;
 /// use rask::prelude::*;
 /// let total = delayed!(i64::abs(-3)).map(|v| v * 10);
 /// display(&total.compute()?);   // prints 30 here; shows it under the cell in a notebook
