@@ -6,11 +6,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use jupyter_protocol::{DisplayData, JupyterMessage, UpdateDisplayData};
 use rask_session::{BuildProgress, CellOutput, Completions, DISPLAY_ID_MIME, Interrupter, SessionError, Starter};
 use tokio::sync::oneshot;
 
-use crate::iopub::{Iopub, media, transient};
+use crate::iopub::{Iopub, media};
 
 /// How long an interrupted cell has to stop before its process is ended (the REPL's too).
 pub(crate) const GRACE: Duration = Duration::from_secs(3);
@@ -113,33 +112,26 @@ impl Cells {
 /// that waits for the session, updated in place.
 fn build_progress(iopub: Iopub) -> impl FnMut(&BuildProgress, &mut dyn std::io::Write) + Send + 'static {
     const ID: &str = "rask-build-progress";
-    let mut shown_under: Option<JupyterMessage> = None;
+    let mut shown = false;
     move |report, _| {
+        let html = format!(
+            "<div><progress value=\"{:.3}\" max=\"1\" style=\"width:300px\"></progress> <code>rask: {report}</code></div>",
+            report.fraction()
+        );
         let forms = std::collections::HashMap::from([
             ("text/plain".to_string(), format!("rask: {report}")),
-            (
-                "text/html".to_string(),
-                format!(
-                    "<div><progress value=\"{:.3}\" max=\"1\" style=\"width:300px\"></progress> <code>rask: {report}</code></div>",
-                    report.fraction()
-                ),
-            ),
+            ("text/html".to_string(), html),
+            (DISPLAY_ID_MIME.to_string(), ID.to_string()),
         ]);
-        let (data, _) = media(forms);
-        match &shown_under {
-            Some(parent) => iopub.send_to(
-                parent,
-                UpdateDisplayData { data, metadata: Default::default(), transient: transient(ID.into()) },
-            ),
-            None => {
-                if let Some(parent) = iopub.current() {
-                    iopub.send_to(
-                        &parent,
-                        DisplayData { data, metadata: Default::default(), transient: Some(transient(ID.into())) },
-                    );
-                    shown_under = Some(parent);
-                }
+        match (shown, iopub.current()) {
+            (true, _) => iopub.update(forms),
+            (false, Some(parent)) => {
+                let (data, id) = media(forms);
+                iopub.show(&parent, data, id, None);
+                shown = true;
             }
+            // No cell waits yet: the first one to wait is shown the build from then on.
+            (false, None) => {}
         }
     }
 }

@@ -150,7 +150,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// A transient part that carries `id`.
-pub(crate) fn transient(id: String) -> Transient {
+fn transient(id: String) -> Transient {
     Transient { display_id: Some(id) }
 }
 
