@@ -35,6 +35,8 @@
 
 extern crate self as rask;
 
+pub mod array;
+pub mod bag;
 mod call;
 pub mod client;
 mod collection;
@@ -71,8 +73,16 @@ pub use visualize::{Collapse, Color, Format, RankDir, Rendered, Renderer, Visual
 /// polars, whose expressions and frames rask's DataFrame uses.
 pub use polars;
 
+/// ndarray, whose arrays are the blocks of rask's [`array::Array`] and what it computes to.
+pub use ndarray;
+
+/// serde_json, whose `Value` is what [`bag::read_json`] gives.
+pub use serde_json;
+
 /// What a session needs in scope: `use rask::prelude::*;`.
 pub mod prelude {
+    pub use crate::array as da;
+    pub use crate::bag as db;
     pub use crate::dataframe as dd;
     pub use crate::diagnostics::{Profiler, ProgressBar};
     pub use crate::display::{EvcxrDisplay, clear_output, display};
