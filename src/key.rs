@@ -26,6 +26,8 @@ enum Repr {
     Token(Name, u64),
     /// `('name', i)`: one partition of a collection.
     Part(Name, u64),
+    /// `('name', i, j, ...)`: one block of a chunked array.
+    Block(Name, Arc<[u32]>),
     /// A key written by the user, used as is.
     Plain(Name),
 }
@@ -61,6 +63,18 @@ impl Key {
         Key(Repr::Part(Name::Shared(name.into()), index))
     }
 
+    /// The key of the block at `index` in the grid of an array named `name`:
+    /// `('name', i, j)`.
+    ///
+    /// ```
+    /// use rask::Key;
+    /// assert_eq!(Key::block("add-3f2a", &[1, 0]).to_string(), "('add-3f2a', 1, 0)");
+    /// assert_eq!(Key::block("add-3f2a", &[1, 0]).prefix(), "add-3f2a"); // the layer
+    /// ```
+    pub fn block(name: impl Into<Arc<str>>, index: &[usize]) -> Key {
+        Key(Repr::Block(Name::Shared(name.into()), index.iter().map(|&i| i as u32).collect()))
+    }
+
     /// The group a key belongs to: the function name for generated keys, the text before a
     /// trailing `-number` (or `-hex` token) for written ones, like Dask's `key_split`.
     ///
@@ -72,7 +86,7 @@ impl Key {
     /// ```
     pub fn prefix(&self) -> &str {
         match &self.0 {
-            Repr::Token(n, _) | Repr::Part(n, _) => n.as_str(),
+            Repr::Token(n, _) | Repr::Part(n, _) | Repr::Block(n, _) => n.as_str(),
             Repr::Plain(n) => key_split(n.as_str()),
         }
     }
@@ -109,6 +123,11 @@ impl fmt::Display for Key {
         match &self.0 {
             Repr::Token(n, id) => write!(f, "{}-{}", n.as_str(), token(*id)),
             Repr::Part(n, i) => write!(f, "('{}', {i})", n.as_str()),
+            Repr::Block(n, index) => {
+                write!(f, "('{}'", n.as_str())?;
+                index.iter().try_for_each(|i| write!(f, ", {i}"))?;
+                f.write_str(")")
+            }
             Repr::Plain(n) => f.write_str(n.as_str()),
         }
     }

@@ -92,6 +92,9 @@ pub mod prelude {
         Task, Visualize, graph, literal,
     };
     pub use polars::prelude::{Expr, IntoLazy, col, len, lit};
+    /// The crates whose types arrays and bags hand out: `ndarray::array![..]`,
+    /// `serde_json::Value`.
+    pub use crate::{ndarray, serde_json};
     /// The `#[delayed]` attribute (the `delayed!` macro lives at the crate root; see the crate docs).
     pub use rask_macros::delayed;
 }

@@ -3,7 +3,9 @@
 #[macro_use]
 extern crate rask;
 
+mod array;
 mod attribute;
+mod bag;
 mod budget;
 mod dataframe;
 mod delayed;

@@ -1,0 +1,229 @@
+//! Making arrays: from an ndarray in memory, constants (`zeros`, `ones`, `full`), ranges,
+//! random numbers and delayed values. Constant and random blocks are made by their own
+//! tasks, so a large array costs nothing until it is computed.
+
+use std::sync::Arc;
+
+use ndarray::{ArrayD, IxDyn};
+
+use super::chunks::{self, Chunks, Grid};
+use super::{Array, Element, Number, fail, input};
+use crate::delayed::Delayed;
+use crate::error::{Error, Result};
+use crate::key::Key;
+use crate::node::{Node, Op};
+use crate::value::{Value, value};
+
+/// An array over an ndarray in memory, cut into blocks (see [`Chunks`]).
+///
+/// ```
+/// use rask::prelude::*;
+/// let x = da::from_array(ndarray::Array2::<f64>::eye(4), [2, 4])?;
+/// assert_eq!(x.chunks(), vec![vec![2, 2], vec![4]]);
+/// assert_eq!(x.compute()?, ndarray::Array2::<f64>::eye(4).into_dyn());
+/// # Ok::<(), rask::Error>(())
+/// ```
+pub fn from_array<T: Element, D: ndarray::Dimension>(
+    a: ndarray::Array<T, D>,
+    chunks: impl Into<Chunks>,
+) -> Result<Array<T>> {
+    let a = a.into_dyn();
+    let grid = Grid::new(a.shape(), &chunks.into(), std::mem::size_of::<T>())?;
+    let name: Arc<str> = Key::unique("array").to_string().into();
+    let offsets: Vec<Vec<usize>> = (0..grid.ndim()).map(|ax| grid.offsets(ax)).collect();
+    let blocks = (0..grid.len())
+        .map(|flat| {
+            let idx = grid.index(flat);
+            let mut v = a.view();
+            for (axis, &i) in idx.iter().enumerate() {
+                v.slice_axis_inplace(ndarray::Axis(axis), ndarray::Slice::from(offsets[axis][i]..offsets[axis][i + 1]));
+            }
+            Node::new(Key::block(name.clone(), &idx), Op::Value(value(v.to_owned())), Vec::new())
+        })
+        .collect();
+    Ok(Array::from_blocks(name, grid, blocks))
+}
+
+/// An array of `shape` filled with `fill`, each block made by its own task.
+///
+/// ```
+/// use rask::prelude::*;
+/// let x = da::full(&[3, 2], 7u8, 2)?;
+/// assert_eq!(x.compute()?, ndarray::ArrayD::from_elem(vec![3, 2], 7u8));
+/// # Ok::<(), rask::Error>(())
+/// ```
+pub fn full<T: Element>(shape: &[usize], fill: T, chunks: impl Into<Chunks>) -> Result<Array<T>> {
+    let grid = Grid::new(shape, &chunks.into(), std::mem::size_of::<T>())?;
+    let g = grid.clone();
+    Ok(Array::layer(
+        "full",
+        grid,
+        |_| Vec::new(),
+        |idx| {
+            let shape = g.block_shape(idx);
+            Box::new(move |_| Ok(ArrayD::from_elem(IxDyn(&shape), fill)))
+        },
+    ))
+}
+
+/// An array of zeros.
+///
+/// ```
+/// use rask::prelude::*;
+/// assert_eq!(da::zeros::<f32>(&[5], 2)?.sum(da::All).item()?, 0.0);
+/// # Ok::<(), rask::Error>(())
+/// ```
+pub fn zeros<T: Number>(shape: &[usize], chunks: impl Into<Chunks>) -> Result<Array<T>> {
+    full(shape, T::zero(), chunks)
+}
+
+/// An array of ones.
+///
+/// ```
+/// use rask::prelude::*;
+/// assert_eq!(da::ones::<i32>(&[4, 5], 3)?.sum(da::All).item()?, 20);
+/// # Ok::<(), rask::Error>(())
+/// ```
+pub fn ones<T: Number>(shape: &[usize], chunks: impl Into<Chunks>) -> Result<Array<T>> {
+    full(shape, T::one(), chunks)
+}
+
+/// The numbers `start, start + step, ...` below `stop` (above it for a negative step), as
+/// NumPy's `arange`.
+///
+/// ```
+/// use rask::prelude::*;
+/// assert_eq!(da::arange(1.0, 2.0, 0.25, 3)?.compute()?.to_vec(), [1.0, 1.25, 1.5, 1.75]);
+/// assert_eq!(da::arange(5i64, 0, -2, 3)?.compute()?.to_vec(), [5, 3, 1]);
+/// assert!(da::arange(0, 5, 0, 3).is_err());
+/// # Ok::<(), rask::Error>(())
+/// ```
+pub fn arange<T: Number>(start: T, stop: T, step: T, chunks: impl Into<Chunks>) -> Result<Array<T>> {
+    let (a, b, s) = (to_f64(start), to_f64(stop), to_f64(step));
+    if s == 0.0 || !s.is_finite() || !a.is_finite() || !b.is_finite() {
+        return Err(Error::Invalid(format!("arange: step {step} from {start} to {stop} makes no range")));
+    }
+    let n = ((b - a) / s).ceil().max(0.0) as usize;
+    let grid = Grid::new(&[n], &chunks.into(), std::mem::size_of::<T>())?;
+    let offsets = grid.offsets(0);
+    Ok(Array::layer(
+        "arange",
+        grid,
+        |_| Vec::new(),
+        |idx| {
+            let (lo, hi) = (offsets[idx[0]], offsets[idx[0] + 1]);
+            Box::new(move |_| {
+                let v: Option<Vec<T>> = (lo..hi).map(|i| num_traits::cast::<f64, T>(a + i as f64 * s)).collect();
+                let v = v.ok_or_else(|| fail("arange: a value does not fit the element type"))?;
+                Ok(ArrayD::from_shape_vec(IxDyn(&[hi - lo]), v).map_err(|e| fail(e.to_string()))?)
+            })
+        },
+    ))
+}
+
+fn to_f64<T: Number>(x: T) -> f64 {
+    x.to_f64().unwrap_or(f64::NAN)
+}
+
+/// Uniform random numbers in `[0, 1)`. Each block has its own stream, derived from `seed`
+/// and the block's position, so the result does not depend on the scheduler or the order
+/// blocks run in (but does on the chunks).
+///
+/// ```
+/// use rask::prelude::*;
+/// let x = da::random(&[1000, 3], 100, 7)?;
+/// let y = da::random(&[1000, 3], 100, 7)?;
+/// assert_eq!(x.compute()?, y.compute()?);
+/// let mean = x.mean(da::All).item()?;
+/// assert!((mean - 0.5).abs() < 0.05);
+/// # Ok::<(), rask::Error>(())
+/// ```
+pub fn random(shape: &[usize], chunks: impl Into<Chunks>, seed: u64) -> Result<Array<f64>> {
+    let grid = Grid::new(shape, &chunks.into(), 8)?;
+    let g = grid.clone();
+    Ok(Array::layer(
+        "random",
+        grid,
+        |_| Vec::new(),
+        |idx| {
+            let shape = g.block_shape(idx);
+            let stream = seed ^ (g.flat(idx) as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            Box::new(move |_| {
+                let mut rng = Xoshiro::new(stream);
+                let n = shape.iter().product();
+                let v = (0..n).map(|_| rng.next_f64()).collect();
+                ArrayD::from_shape_vec(IxDyn(&shape), v).map_err(|e| fail(e.to_string()))
+            })
+        },
+    ))
+}
+
+/// xoshiro256++, seeded by splitmix64: small, fast and good enough for simulations.
+struct Xoshiro([u64; 4]);
+
+impl Xoshiro {
+    fn new(mut seed: u64) -> Xoshiro {
+        let mut next = || {
+            seed = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = seed;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        };
+        Xoshiro([next(), next(), next(), next()])
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        let s = &mut self.0;
+        let out = s[0].wrapping_add(s[3]).rotate_left(23).wrapping_add(s[0]);
+        let t = s[1] << 17;
+        s[2] ^= s[0];
+        s[3] ^= s[1];
+        s[1] ^= s[2];
+        s[0] ^= s[3];
+        s[2] ^= t;
+        s[3] = s[3].rotate_left(45);
+        out
+    }
+
+    fn next_f64(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+}
+
+/// A one-block array computed by a delayed value; its shape must be given, and the block
+/// is checked against it when it is made.
+///
+/// ```
+/// use rask::prelude::*;
+/// let d = Delayed::value(ndarray::Array::linspace(0.0, 1.0, 5).into_dyn());
+/// let x = da::from_delayed(&d, &[5]);
+/// assert_eq!(x.sum(da::All).item()?, 2.5);
+/// let wrong = da::from_delayed(&d, &[4]);
+/// assert!(wrong.compute().unwrap_err().to_string().contains("shape (5,), expected (4,)"));
+/// # Ok::<(), rask::Error>(())
+/// ```
+pub fn from_delayed<T: Element>(d: &Delayed<ArrayD<T>>, shape: &[usize]) -> Array<T> {
+    let grid = Grid { shape: shape.to_vec(), chunks: shape.iter().map(|&n| vec![n]).collect() };
+    let want = shape.to_vec();
+    let node = d.node().clone();
+    Array::layer(
+        "from-delayed",
+        grid,
+        |_| vec![node.clone()],
+        |_| {
+            let want = want.clone();
+            Box::new(move |mut inputs: Vec<Value>| {
+                let b = input::<T>(inputs.remove(0))?;
+                if b.shape() != want.as_slice() {
+                    return Err(fail(format!(
+                        "from_delayed: the value has shape {}, expected {}",
+                        chunks::show(b.shape()),
+                        chunks::show(&want)
+                    )));
+                }
+                Ok(b)
+            })
+        },
+    )
+}

@@ -1,0 +1,201 @@
+//! The element types an [`Array`](super::Array) can hold, and what rask knows of each: its
+//! NumPy dtype name, its byte form in `.npy` and Zarr files, and which arithmetic it has.
+
+use std::fmt;
+
+use num_traits::{NumCast, ToPrimitive};
+
+use crate::value::Data;
+
+/// A type an array can hold: the numbers and `bool`, with their NumPy names and byte forms.
+///
+/// ```
+/// use rask::array::Element;
+/// assert_eq!(<f32 as Element>::DTYPE, "float32");
+/// assert_eq!(<i64 as Element>::NPY, "<i8");
+/// ```
+pub trait Element: Data + Copy + PartialEq + PartialOrd + Default + fmt::Debug + fmt::Display {
+    /// NumPy's name of the type: `float32`, `int64`, `bool`.
+    const DTYPE: &'static str;
+    /// The type in a `.npy` header or a Zarr v2 `.zarray`, little-endian: `<f4`, `|b1`.
+    const NPY: &'static str;
+    /// Whether a value is NaN (only floats can be).
+    #[doc(hidden)]
+    fn is_nan(self) -> bool {
+        false
+    }
+    /// Appends the little-endian bytes of the value.
+    #[doc(hidden)]
+    fn put(self, out: &mut Vec<u8>);
+    /// Reads a value from its first `size_of::<Self>()` bytes, little- or big-endian.
+    #[doc(hidden)]
+    fn get(bytes: &[u8], big_endian: bool) -> Self;
+    /// The value a Zarr `fill_value` (a JSON number, bool or "NaN") stands for.
+    #[doc(hidden)]
+    fn from_json(v: &serde_json::Value) -> Option<Self>;
+    /// The value as JSON, for a Zarr `fill_value`.
+    #[doc(hidden)]
+    fn to_json(self) -> serde_json::Value;
+}
+
+/// A number type: arithmetic, sums and means.
+///
+/// `Mean` is the type of a mean or standard deviation: the float itself for `f32` and `f64`,
+/// `f64` for integers (as in NumPy).
+pub trait Number:
+    Element + num_traits::Num + NumCast + ToPrimitive + std::iter::Sum + std::ops::AddAssign + std::ops::MulAssign
+{
+    /// What a mean, variance or norm of these numbers is.
+    type Mean: Float;
+    /// The largest and smallest values (the start of a min/max).
+    #[doc(hidden)]
+    fn bounds() -> (Self, Self);
+    /// The absolute value (the value itself for unsigned types).
+    #[doc(hidden)]
+    fn abs_value(self) -> Self;
+}
+
+/// A floating-point type (`f32`, `f64`): square roots, logarithms, norms, decompositions.
+pub trait Float: Number + num_traits::Float {}
+impl Float for f32 {}
+impl Float for f64 {}
+
+macro_rules! element {
+    ($($t:ty, $dtype:literal, $npy:literal, $json:ident;)*) => {$(
+        impl Element for $t {
+            const DTYPE: &'static str = $dtype;
+            const NPY: &'static str = $npy;
+            fn put(self, out: &mut Vec<u8>) {
+                out.extend_from_slice(&self.to_le_bytes());
+            }
+            fn get(bytes: &[u8], big_endian: bool) -> Self {
+                let mut b = [0u8; std::mem::size_of::<$t>()];
+                b.copy_from_slice(&bytes[..std::mem::size_of::<$t>()]);
+                if big_endian { <$t>::from_be_bytes(b) } else { <$t>::from_le_bytes(b) }
+            }
+            fn from_json(v: &serde_json::Value) -> Option<Self> {
+                element!(@from $t, v, $json)
+            }
+            fn to_json(self) -> serde_json::Value {
+                element!(@to self, $json)
+            }
+            element!(@nan $json);
+        }
+    )*};
+    (@from $t:ty, $v:ident, float) => {
+        match $v {
+            serde_json::Value::String(s) if s == "NaN" => Some(<$t>::NAN),
+            serde_json::Value::String(s) if s == "Infinity" => Some(<$t>::INFINITY),
+            serde_json::Value::String(s) if s == "-Infinity" => Some(<$t>::NEG_INFINITY),
+            v => v.as_f64().map(|x| x as $t),
+        }
+    };
+    (@from $t:ty, $v:ident, int) => {
+        $v.as_i64().and_then(|x| <$t>::try_from(x).ok()).or_else(|| $v.as_u64().and_then(|x| <$t>::try_from(x).ok()))
+    };
+    (@to $x:ident, float) => {
+        if $x.is_nan() { serde_json::Value::from("NaN") } else { serde_json::Value::from(<f64 as From<_>>::from($x)) }
+    };
+    (@to $x:ident, int) => { serde_json::Value::from($x) };
+    (@nan float) => { fn is_nan(self) -> bool { num_traits::Float::is_nan(self) } };
+    (@nan int) => {};
+}
+
+element! {
+    f32, "float32", "<f4", float;
+    f64, "float64", "<f8", float;
+    i8, "int8", "|i1", int;
+    i16, "int16", "<i2", int;
+    i32, "int32", "<i4", int;
+    i64, "int64", "<i8", int;
+    u8, "uint8", "|u1", int;
+    u16, "uint16", "<u2", int;
+    u32, "uint32", "<u4", int;
+    u64, "uint64", "<u8", int;
+}
+
+impl Element for bool {
+    const DTYPE: &'static str = "bool";
+    const NPY: &'static str = "|b1";
+    fn put(self, out: &mut Vec<u8>) {
+        out.push(<u8 as From<bool>>::from(self));
+    }
+    fn get(bytes: &[u8], _: bool) -> Self {
+        bytes[0] != 0
+    }
+    fn from_json(v: &serde_json::Value) -> Option<Self> {
+        v.as_bool()
+    }
+    fn to_json(self) -> serde_json::Value {
+        serde_json::Value::from(self)
+    }
+}
+
+macro_rules! number {
+    ($mean:ty, $abs:ident: $($t:ty),*) => {$(
+        impl Number for $t {
+            type Mean = $mean;
+            fn bounds() -> (Self, Self) {
+                (<$t>::MIN, <$t>::MAX)
+            }
+            number!(@abs $abs);
+        }
+    )*};
+    (@abs signed) => { fn abs_value(self) -> Self { self.abs() } };
+    (@abs unsigned) => { fn abs_value(self) -> Self { self } };
+}
+
+number!(f64, signed: i8, i16, i32, i64);
+number!(f64, unsigned: u8, u16, u32, u64);
+
+impl Number for f32 {
+    type Mean = f32;
+    fn bounds() -> (Self, Self) {
+        (f32::NEG_INFINITY, f32::INFINITY)
+    }
+    fn abs_value(self) -> Self {
+        self.abs()
+    }
+}
+
+impl Number for f64 {
+    type Mean = f64;
+    fn bounds() -> (Self, Self) {
+        (f64::NEG_INFINITY, f64::INFINITY)
+    }
+    fn abs_value(self) -> Self {
+        self.abs()
+    }
+}
+
+/// The element type named by a NumPy type string (`<f4`, `float32`), for error messages
+/// about files whose type differs from the one asked for.
+pub(crate) fn same_type<T: Element>(numpy: &str) -> bool {
+    let s = numpy.trim_start_matches(['<', '>', '|', '=']);
+    s == &T::NPY[1..] || s == T::DTYPE
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_round_trip() {
+        let mut out = Vec::new();
+        1.5f32.put(&mut out);
+        (-2i64).put(&mut out);
+        true.put(&mut out);
+        assert_eq!(f32::get(&out[0..4], false), 1.5);
+        assert_eq!(i64::get(&out[4..12], false), -2);
+        assert!(bool::get(&out[12..], false));
+        assert_eq!(u16::get(&[1, 2], true), 0x0102);
+    }
+
+    #[test]
+    fn json_fill_values() {
+        assert!(f64::from_json(&serde_json::json!("NaN")).is_some_and(f64::is_nan));
+        assert_eq!(i32::from_json(&serde_json::json!(7)), Some(7));
+        assert_eq!(u8::from_json(&serde_json::json!(300)), None);
+        assert!(same_type::<f32>("<f4") && same_type::<f32>("float32") && !same_type::<f64>("<f4"));
+    }
+}

@@ -1,0 +1,259 @@
+//! Linear algebra on chunked arrays (`da::linalg`): vector and matrix norms, and the
+//! tall-and-skinny QR and SVD (TSQR: a QR per row block, then one QR of the stacked `R`s,
+//! as Dask's `tsqr`).
+
+use std::sync::Arc;
+
+use ndarray::{ArrayD, Ix2, SliceInfoElem, s};
+
+use super::chunks::{Grid, show};
+use super::dense;
+use super::reduce::{Axes, SumOf};
+use super::{Array, Float, fail, input};
+use crate::error::{Error, Result, TaskError};
+use crate::key::Key;
+use crate::node::{Node, Op};
+use crate::value::{Value, take, value};
+
+/// Which norm, as NumPy's `ord=`.
+///
+/// For vectors (one axis): `P(p)` is `(Σ|x|^p)^(1/p)`, `P(0.0)` counts the non-zero
+/// elements, `Inf`/`NegInf` are the largest/smallest `|x|`. For matrices (two axes): `Fro`,
+/// `P(1.0)`/`P(-1.0)` the largest/smallest column sum of `|x|`, `Inf`/`NegInf` the
+/// largest/smallest row sum. `Default` is the 2-norm of vectors and Frobenius of matrices.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum NormOrd {
+    /// The 2-norm of vectors, the Frobenius norm of matrices (NumPy's `ord=None`).
+    #[default]
+    Default,
+    /// The Frobenius norm (matrices only).
+    Fro,
+    /// `inf`.
+    Inf,
+    /// `-inf`.
+    NegInf,
+    /// A number.
+    P(f64),
+}
+
+/// The norm of `x` along `axes` (one axis: vectors; two axes: matrices; [`All`](super::All):
+/// the whole array as a vector, or as a matrix with an explicit `ord` on a 2-D array).
+///
+/// ```
+/// use rask::prelude::*;
+/// use rask::array::linalg::{NormOrd, norm};
+/// let x = da::from_array(ndarray::array![[1.0, -2.0], [-3.0, 4.0]], 1)?;
+/// assert_eq!(norm(&x, NormOrd::P(1.0), 1).compute()?.to_vec(), [3.0, 7.0]);       // per row
+/// assert_eq!(norm(&x, NormOrd::Inf, da::All).item()?, 7.0);                      // max row sum
+/// assert_eq!(norm(&x, NormOrd::P(1.0), da::All).item()?, 6.0);                   // max column sum
+/// assert!((norm(&x, NormOrd::Fro, da::All).item()? - 30f64.sqrt()).abs() < 1e-12);
+/// # Ok::<(), rask::Error>(())
+/// ```
+pub fn norm<T: Float>(x: &Array<T>, ord: NormOrd, axes: impl Into<Axes>) -> Array<T> {
+    let axes = axes.into();
+    let ndim = x.ndim();
+    let red = match axes.resolve(ndim) {
+        Ok(r) => r,
+        Err(e) => return Array::invalid("norm", e),
+    };
+    let keep = axes.keeps();
+    let whole = axes.is_all();
+    if whole && ord == NormOrd::Default {
+        return x.norm(axes);
+    }
+    match red.len() {
+        1 => vector_norm(x, ord, red[0], keep),
+        2 => matrix_norm(x, ord, red[0], red[1], keep),
+        _ => Array::invalid("norm", format!("ord {ord:?} needs one or two axes (the array has {ndim} dimensions)")),
+    }
+}
+
+fn vector_norm<T: Float>(x: &Array<T>, ord: NormOrd, a: usize, keep: bool) -> Array<T> {
+    let along = if keep { super::axis(a as isize).keepdims() } else { super::axis(a as isize) };
+    let each_pow: fn(T, f64) -> f64 = |v, p| v.to_f64().unwrap_or(f64::NAN).abs().powf(p);
+    let root: fn(f64, f64) -> f64 = |s, p| s.powf(1.0 / p);
+    match ord {
+        NormOrd::Default => x.norm(along),
+        NormOrd::P(p) if p == 2.0 => x.norm(along),
+        NormOrd::Inf => x.abs().max(along),
+        NormOrd::NegInf => x.abs().min(along),
+        NormOrd::P(p) if p == 1.0 => x.abs().sum(along),
+        NormOrd::P(p) if p == 0.0 => {
+            let nonzero: fn(T, f64) -> f64 = |v, _| if v == T::zero() { 0.0 } else { 1.0 };
+            x.fold("norm", SumOf { each: nonzero, p, root: |s, _| s }, &along)
+        }
+        NormOrd::P(p) => x.fold("norm", SumOf { each: each_pow, p, root }, &along),
+        NormOrd::Fro => Array::invalid("norm", "the Frobenius norm is for matrices (two axes)"),
+    }
+}
+
+fn matrix_norm<T: Float>(x: &Array<T>, ord: NormOrd, r: usize, c: usize, keep: bool) -> Array<T> {
+    let both = super::axes([r as isize, c as isize]).keepdims();
+    let out = match ord {
+        NormOrd::Default | NormOrd::Fro => x.norm(both),
+        // Column sums (over rows), then the largest or smallest.
+        NormOrd::P(p) if p == 1.0 => x.abs().sum(super::axis(r as isize).keepdims()).max(super::axis(c as isize).keepdims()),
+        NormOrd::P(p) if p == -1.0 => x.abs().sum(super::axis(r as isize).keepdims()).min(super::axis(c as isize).keepdims()),
+        NormOrd::Inf => x.abs().sum(super::axis(c as isize).keepdims()).max(super::axis(r as isize).keepdims()),
+        NormOrd::NegInf => x.abs().sum(super::axis(c as isize).keepdims()).min(super::axis(r as isize).keepdims()),
+        NormOrd::P(p) => {
+            return Array::invalid(
+                "norm",
+                format!("matrix norm ord {p} is not supported (use Fro, 1, -1, Inf or NegInf; linalg::svd gives singular values)"),
+            );
+        }
+    };
+    if keep { out } else { squeeze(&out, &[r, c]) }
+}
+
+/// `x` without the axes `gone` (each of length 1).
+fn squeeze<T: super::Element>(x: &Array<T>, gone: &[usize]) -> Array<T> {
+    let info: Vec<SliceInfoElem> = (0..x.ndim())
+        .map(|a| if gone.contains(&a) { SliceInfoElem::Index(0) } else { SliceInfoElem::from(..) })
+        .collect();
+    x.slice(info)
+}
+
+/// The pieces of a TSQR shared by `qr` and `svd`: per row block `(q_i, r_i)`, and the QR of
+/// the stacked `r_i`s.
+struct Tsqr {
+    grid: Grid,
+    blocks: Vec<Arc<Node>>,
+    stacked: Arc<Node>,
+    n: usize,
+}
+
+type Pair<T> = (ArrayD<T>, ArrayD<T>);
+
+fn node(name: &Arc<str>, idx: &[usize], deps: Vec<Arc<Node>>, f: impl Fn(Vec<Value>) -> std::result::Result<Value, TaskError> + Send + Sync + 'static) -> Arc<Node> {
+    Node::new(Key::block(name.clone(), idx), Op::Call(Box::new(f)), deps)
+}
+
+fn tsqr<T: Float>(x: &Array<T>, op: &str) -> Result<Tsqr> {
+    let g = x.grid()?;
+    if g.ndim() != 2 {
+        return Err(Error::Invalid(format!("{op}: needs a 2-D array, not shape {}", show(&g.shape))));
+    }
+    let n = g.shape[1];
+    // One block across all columns.
+    let x = x.rechunk_to(vec![g.chunks[0].clone(), vec![n]]);
+    let grid = x.grid()?.clone();
+    if let Some((i, &rows)) = grid.chunks[0].iter().enumerate().find(|&(_, &rows)| rows < n) {
+        return Err(Error::Invalid(format!(
+            "{op}: tall-and-skinny only: row block {i} has {rows} rows for {n} columns (rechunk to blocks of at least {n} rows)"
+        )));
+    }
+    let name: Arc<str> = Key::unique(if op == "qr" { "qr-block" } else { "svd-block" }).to_string().into();
+    let blocks: Vec<Arc<Node>> = x
+        .blocks()
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            node(&name, &[i, 0], vec![b.clone()], |mut inputs| {
+                let b = input::<T>(inputs.remove(0))?;
+                let b = b.into_dimensionality::<Ix2>().map_err(|e| fail(e.to_string()))?;
+                let (q, r) = dense::qr(b.view());
+                Ok(value::<Pair<T>>((q.into_dyn(), r.into_dyn())))
+            })
+        })
+        .collect();
+    let stack_name: Arc<str> = Key::unique("qr-stack").to_string().into();
+    let stacked = node(&stack_name, &[0], blocks.clone(), move |inputs| {
+        let rs: Vec<ArrayD<T>> =
+            inputs.into_iter().map(|v| take::<Pair<T>>(v).map(|p| p.1)).collect::<Result<_>>().map_err(|e| fail(e.to_string()))?;
+        let views: Vec<_> = rs.iter().map(|r| r.view()).collect();
+        let all = ndarray::concatenate(ndarray::Axis(0), &views).map_err(|e| fail(e.to_string()))?;
+        let all = all.into_dimensionality::<Ix2>().map_err(|e| fail(e.to_string()))?;
+        let (q, r) = dense::qr(all.view());
+        Ok(value::<Pair<T>>((q.into_dyn(), r.into_dyn())))
+    });
+    Ok(Tsqr { grid, blocks, stacked, n })
+}
+
+impl Tsqr {
+    /// `Q`: block i is `q_i · Q2[i]` (times `then`, for the SVD's `U`).
+    fn q<T: Float>(&self, name: &'static str, then: Option<Arc<Node>>) -> Array<T> {
+        let n = self.n;
+        let grid = self.grid.clone();
+        let blocks = &self.blocks;
+        Array::layer(
+            name,
+            grid,
+            |idx| {
+                let mut deps = vec![blocks[idx[0]].clone(), self.stacked.clone()];
+                deps.extend(then.clone());
+                deps
+            },
+            |idx| {
+                let i = idx[0];
+                Box::new(move |inputs: Vec<Value>| {
+                    let mut it = inputs.into_iter();
+                    let mut next = || it.next().ok_or_else(|| fail("a TSQR step is missing an input"));
+                    let (qi, _) = take::<Pair<T>>(next()?).map_err(|e| fail(e.to_string()))?;
+                    let (q2, _) = take::<Pair<T>>(next()?).map_err(|e| fail(e.to_string()))?;
+                    let qi = qi.into_dimensionality::<Ix2>().map_err(|e| fail(e.to_string()))?;
+                    let q2 = q2.into_dimensionality::<Ix2>().map_err(|e| fail(e.to_string()))?;
+                    let mut q = qi.dot(&q2.slice(s![i * n..(i + 1) * n, ..]));
+                    if let Ok(v) = next() {
+                        let (u, _, _) = take::<(ArrayD<T>, ArrayD<T>, ArrayD<T>)>(v).map_err(|e| fail(e.to_string()))?;
+                        q = q.dot(&u.into_dimensionality::<Ix2>().map_err(|e| fail(e.to_string()))?);
+                    }
+                    Ok(q.into_dyn())
+                })
+            },
+        )
+    }
+}
+
+/// An array of one block made by `f` from one node's value.
+fn single<T: Float>(name: &'static str, shape: Vec<usize>, from: Arc<Node>, f: fn(Value) -> Result<ArrayD<T>>) -> Array<T> {
+    let grid = Grid { chunks: shape.iter().map(|&k| vec![k]).collect(), shape };
+    Array::layer(name, grid, |_| vec![from.clone()], |_| Box::new(move |mut inputs: Vec<Value>| f(inputs.remove(0)).map_err(|e| fail(e.to_string()))))
+}
+
+/// The QR factorisation of a tall-and-skinny 2-D array: `Q` (chunked by rows like `x`,
+/// orthonormal columns) and `R` (n × n, upper triangular, non-negative diagonal), `x = Q R`.
+/// Every row block needs at least as many rows as there are columns.
+///
+/// ```
+/// use rask::prelude::*;
+/// let x = da::random(&[200, 4], [50, 4], 1)?;
+/// let (q, r) = da::linalg::qr(&x)?;
+/// let back = q.matmul(&r).compute()?;
+/// let want = x.compute()?;
+/// assert!(back.iter().zip(want.iter()).all(|(a, b)| (a - b).abs() < 1e-10));
+/// # Ok::<(), rask::Error>(())
+/// ```
+pub fn qr<T: Float>(x: &Array<T>) -> Result<(Array<T>, Array<T>)> {
+    let t = tsqr(x, "qr")?;
+    let q = t.q("qr-q", None);
+    let r = single("qr-r", vec![t.n, t.n], t.stacked.clone(), |v| take::<Pair<T>>(v).map(|p| p.1));
+    Ok((q, r))
+}
+
+/// The thin SVD of a tall-and-skinny 2-D array: `U` (chunked by rows like `x`), the
+/// singular values `S` in decreasing order, and `Vt` (n × n), `x = U diag(S) Vt`. Built on
+/// [`qr`]: the SVD of the small `R` (one-sided Jacobi) and `U = Q U_R`.
+///
+/// ```
+/// use rask::prelude::*;
+/// let x = da::from_array(ndarray::array![[3.0, 0.0], [0.0, -2.0], [0.0, 0.0], [0.0, 0.0]], [2, 2])?;
+/// let (_u, s, _vt) = da::linalg::svd(&x)?;
+/// assert_eq!(s.compute()?.to_vec(), [3.0, 2.0]);
+/// # Ok::<(), rask::Error>(())
+/// ```
+pub fn svd<T: Float>(x: &Array<T>) -> Result<(Array<T>, Array<T>, Array<T>)> {
+    let t = tsqr(x, "svd")?;
+    let name: Arc<str> = Key::unique("svd-r").to_string().into();
+    let small = node(&name, &[0], vec![t.stacked.clone()], |mut inputs| {
+        let (_, r) = take::<Pair<T>>(inputs.remove(0)).map_err(|e| fail(e.to_string()))?;
+        let r = r.into_dimensionality::<Ix2>().map_err(|e| fail(e.to_string()))?;
+        let (u, s, vt) = dense::svd(r.view());
+        Ok(value((u.into_dyn(), s.into_dyn(), vt.into_dyn())))
+    });
+    let u = t.q("svd-u", Some(small.clone()));
+    type Three<T> = (ArrayD<T>, ArrayD<T>, ArrayD<T>);
+    let s = single("svd-s", vec![t.n], small.clone(), |v| take::<Three<T>>(v).map(|p| p.1));
+    let vt = single("svd-vt", vec![t.n, t.n], small, |v| take::<Three<T>>(v).map(|p| p.2));
+    Ok((u, s, vt))
+}
