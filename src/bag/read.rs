@@ -1,0 +1,288 @@
+//! Making bags from files: lines of text ([`read_text`]) and JSON lines ([`read_json`]),
+//! plain or gzip-compressed, found by a glob pattern.
+//!
+//! A plain file larger than the block size is split into byte blocks, one partition each;
+//! a line belongs to the block its first byte is in, so every line is read exactly once.
+//! A `.gz` file is one partition. Lines are read into one reused buffer per task; a line
+//! ending (`\n` or `\r\n`) is not part of the item.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::{Bag, Sink, stream_fn};
+use crate::error::{BoxError, Error, Result};
+
+/// How [`read_text_with`] and [`read_json_with`] split files into partitions.
+///
+/// ```
+/// use rask::prelude::*;
+/// assert_eq!(db::TextOptions::default().blocksize, Some(64 << 20));
+/// let whole_files = db::TextOptions { blocksize: None };
+/// # let _ = whole_files;
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TextOptions {
+    /// Split plain files larger than this many bytes into blocks of about this size (one
+    /// partition each, cut at line boundaries); `None` makes one partition per file.
+    /// Compressed files are always one partition each. Default: 64 MiB.
+    pub blocksize: Option<usize>,
+}
+
+impl Default for TextOptions {
+    fn default() -> Self {
+        TextOptions { blocksize: Some(64 << 20) }
+    }
+}
+
+/// One partition's bytes: a whole file, or the lines that start in `range` of a plain file.
+struct Block {
+    path: PathBuf,
+    gz: bool,
+    range: Option<(u64, u64)>,
+}
+
+/// The files matching `pattern`, sorted; an error naming the pattern when none does.
+fn expand(pattern: &str) -> Result<Vec<PathBuf>> {
+    let bad = |e: glob::PatternError| Error::NoFiles { pattern: pattern.into(), why: e.to_string() };
+    let mut files: Vec<PathBuf> =
+        glob::glob(pattern).map_err(bad)?.filter_map(std::result::Result::ok).filter(|p| p.is_file()).collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(Error::NoFiles { pattern: pattern.into(), why: "no file matches".into() });
+    }
+    Ok(files)
+}
+
+fn blocks(pattern: &str, options: &TextOptions) -> Result<Arc<[Block]>> {
+    let mut out = Vec::new();
+    for path in expand(pattern)? {
+        let size = std::fs::metadata(&path).map_err(|source| Error::Io { path: path.clone(), source })?.len();
+        let gz = path.extension().is_some_and(|e| e == "gz");
+        match options.blocksize.filter(|&b| b > 0).map(|b| b as u64) {
+            Some(b) if !gz && size > b => out.extend((0..size.div_ceil(b)).map(|i| Block {
+                path: path.clone(),
+                gz,
+                range: Some((i * b, ((i + 1) * b).min(size))),
+            })),
+            _ => out.push(Block { path, gz, range: None }),
+        }
+    }
+    Ok(out.into())
+}
+
+/// Reads files line by line into a bag, one partition per file or per block of about 64 MiB
+/// of a large plain file; `.gz` files are decompressed. Line endings are removed. Only the
+/// file sizes are read now.
+///
+/// ```
+/// use rask::prelude::*;
+/// let dir = std::env::temp_dir().join(format!("rask-doc-read-text-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// std::fs::write(dir.join("a.txt"), "one\r\ntwo\n")?;
+/// std::fs::write(dir.join("b.txt"), "three")?;
+/// let lines = db::read_text(&format!("{}/*.txt", dir.display()))?;
+/// assert_eq!(lines.npartitions(), 2);
+/// assert_eq!(lines.compute()?, ["one", "two", "three"]);
+/// assert!(db::read_text("/no/such/*.txt").unwrap_err().to_string().contains("/no/such/*.txt"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn read_text(pattern: &str) -> Result<Bag<String>> {
+    read_text_with(pattern, TextOptions::default())
+}
+
+/// Like [`read_text`], with the block size given (`None`: one partition per file).
+///
+/// ```
+/// use rask::prelude::*;
+/// let dir = std::env::temp_dir().join(format!("rask-doc-read-text-with-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// std::fs::write(dir.join("a.txt"), "alpha\nbeta\ngamma\ndelta\n")?;
+/// let lines = db::read_text_with(&format!("{}/a.txt", dir.display()), db::TextOptions { blocksize: Some(8) })?;
+/// assert_eq!(lines.npartitions(), 3);
+/// assert_eq!(lines.compute()?, ["alpha", "beta", "gamma", "delta"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn read_text_with(pattern: &str, options: TextOptions) -> Result<Bag<String>> {
+    let blocks = blocks(pattern, &options)?;
+    let inputs = (0..blocks.len()).map(|_| Vec::new()).collect();
+    let stream = stream_fn(move |i, _, sink: &mut Sink<'_, String>| {
+        let block = &blocks[i];
+        for_each_line(block, |line, n| match std::str::from_utf8(line) {
+            Ok(s) => sink(s.to_owned()),
+            Err(e) => Err(format!("{}: {e}", location(block, n)).into()),
+        })
+    });
+    Ok(Bag::from_stream("read-text", inputs, stream))
+}
+
+/// Reads files of JSON lines (one JSON value per line; plain or `.gz`) into a bag of
+/// `serde_json::Value`s, split like [`read_text`]. Blank lines are skipped; a line that is
+/// not JSON fails its task with an error naming `file:line:column`.
+///
+/// ```
+/// use rask::prelude::*;
+/// let dir = std::env::temp_dir().join(format!("rask-doc-read-json-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// std::fs::write(dir.join("a.jsonl"), "{\"user\": 1}\n\n{\"user\": 2}\n")?;
+/// let users = db::read_json(&format!("{}/a.jsonl", dir.display()))?.pluck("user");
+/// assert_eq!(users.compute()?, [1, 2]);
+///
+/// std::fs::write(dir.join("bad.jsonl"), "{\"user\": 1}\n{\"user\": }\n")?;
+/// let err = db::read_json(&format!("{}/bad.jsonl", dir.display()))?.count().compute().unwrap_err();
+/// assert!(err.to_string().ends_with("bad.jsonl:2:10: expected value"), "{err}");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn read_json(pattern: &str) -> Result<Bag<serde_json::Value>> {
+    read_json_with(pattern, TextOptions::default())
+}
+
+/// Like [`read_json`], with the block size given (`None`: one partition per file).
+///
+/// ```
+/// use rask::prelude::*;
+/// let dir = std::env::temp_dir().join(format!("rask-doc-read-json-with-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// std::fs::write(dir.join("a.jsonl"), "1\n2\n3\n")?;
+/// let b = db::read_json_with(&format!("{}/a.jsonl", dir.display()), db::TextOptions { blocksize: None })?;
+/// assert_eq!(b.npartitions(), 1);
+/// assert_eq!(b.count().compute()?, 3);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn read_json_with(pattern: &str, options: TextOptions) -> Result<Bag<serde_json::Value>> {
+    let blocks = blocks(pattern, &options)?;
+    let inputs = (0..blocks.len()).map(|_| Vec::new()).collect();
+    let stream = stream_fn(move |i, _, sink: &mut Sink<'_, serde_json::Value>| {
+        let block = &blocks[i];
+        for_each_line(block, |line, n| {
+            if line.iter().all(u8::is_ascii_whitespace) {
+                return Ok(());
+            }
+            match serde_json::from_slice(line) {
+                Ok(v) => sink(v),
+                Err(e) => Err(json_error(block, n, &e).into()),
+            }
+        })
+    });
+    Ok(Bag::from_stream("read-json", inputs, stream))
+}
+
+/// `file:line:column: message`, serde's message without its own position.
+fn json_error(block: &Block, n: u64, e: &serde_json::Error) -> String {
+    let msg = e.to_string();
+    let position = format!(" at line {} column {}", e.line(), e.column());
+    let msg = msg.strip_suffix(&position).unwrap_or(&msg);
+    format!("{}:{}: {msg}", location(block, n), e.column())
+}
+
+/// `file:line` for the `n`th (0-based) line of a block.
+fn location(block: &Block, n: u64) -> String {
+    match lines_before(block) {
+        Ok(before) => format!("{}:{}", block.path.display(), before + n + 1),
+        Err(_) => format!("{} (line {} of bytes {:?})", block.path.display(), n + 1, block.range),
+    }
+}
+
+/// How many lines of the file come before the block's first line (only read for errors).
+fn lines_before(block: &Block) -> std::io::Result<u64> {
+    let Some((start, _)) = block.range.filter(|r| r.0 > 0) else { return Ok(0) };
+    let mut file = File::open(&block.path)?;
+    let begin = next_line_start(&mut file, start - 1)?;
+    file.seek(SeekFrom::Start(0))?;
+    let mut reader = BufReader::with_capacity(1 << 20, file.take(begin));
+    let mut count = 0;
+    loop {
+        let buf = reader.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(count);
+        }
+        count += buf.iter().filter(|&&b| b == b'\n').count() as u64;
+        let n = buf.len();
+        reader.consume(n);
+    }
+}
+
+/// Calls `f` on each line of the block (without its line ending) and its 0-based number
+/// in the block, reusing one buffer.
+fn for_each_line(block: &Block, mut f: impl FnMut(&[u8], u64) -> Result<(), BoxError>) -> Result<(), BoxError> {
+    let io = |e: std::io::Error| -> BoxError { format!("{}: {e}", block.path.display()).into() };
+    let mut file = File::open(&block.path).map_err(io)?;
+    let (mut reader, end): (Box<dyn BufRead>, u64) = match block.range {
+        _ if block.gz => (Box::new(BufReader::with_capacity(1 << 18, flate2::read::MultiGzDecoder::new(file))), u64::MAX),
+        None => (Box::new(BufReader::with_capacity(1 << 20, file)), u64::MAX),
+        Some((start, end)) => {
+            // Begin at the first line that starts at or after `start`.
+            let begin = if start == 0 { 0 } else { next_line_start(&mut file, start - 1).map_err(io)? };
+            file.seek(SeekFrom::Start(begin)).map_err(io)?;
+            // Stop after the line that holds byte `end - 1`: only lines starting before
+            // `end` are this block's (`pos` counts from `begin`).
+            (Box::new(BufReader::with_capacity(1 << 20, file)), end.saturating_sub(begin))
+        }
+    };
+    let mut buf = Vec::with_capacity(256);
+    let (mut pos, mut n) = (0u64, 0u64);
+    while pos < end {
+        buf.clear();
+        let read = reader.read_until(b'\n', &mut buf).map_err(io)?;
+        if read == 0 {
+            break;
+        }
+        pos += read as u64;
+        let mut line = buf.as_slice();
+        if let Some(l) = line.strip_suffix(b"\n") {
+            line = l.strip_suffix(b"\r").unwrap_or(l);
+        }
+        f(line, n)?;
+        n += 1;
+    }
+    Ok(())
+}
+
+/// The offset just after the first `\n` at or after `pos` (the file's length if none).
+fn next_line_start(file: &mut File, pos: u64) -> std::io::Result<u64> {
+    file.seek(SeekFrom::Start(pos))?;
+    let mut buf = [0u8; 64 * 1024];
+    let mut at = pos;
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            return Ok(at);
+        }
+        if let Some(i) = buf[..n].iter().position(|&b| b == b'\n') {
+            return Ok(at + i as u64 + 1);
+        }
+        at += n as u64;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_split_lines_once() {
+        let dir = std::env::temp_dir().join(format!("rask-bag-read-unit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("x.txt");
+        let text: String = (0..200).map(|i| format!("{}\n", "y".repeat(i % 17))).collect();
+        std::fs::write(&path, &text).expect("write");
+        let want: Vec<&str> = text.lines().collect();
+        for b in [1, 2, 3, 7, 16, 50, 1000] {
+            let blocks = blocks(path.to_str().expect("utf-8"), &TextOptions { blocksize: Some(b) }).expect("blocks");
+            let mut got = Vec::new();
+            let mut numbers = Vec::new();
+            for block in blocks.iter() {
+                let before = lines_before(block).expect("count");
+                for_each_line(block, |l, n| {
+                    got.push(String::from_utf8(l.to_vec()).expect("utf-8"));
+                    numbers.push(before + n);
+                    Ok(())
+                })
+                .expect("read");
+            }
+            assert_eq!(got, want, "blocksize {b}");
+            assert_eq!(numbers, (0..want.len() as u64).collect::<Vec<_>>(), "line numbers, blocksize {b}");
+        }
+    }
+}
