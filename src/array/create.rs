@@ -93,8 +93,8 @@ pub fn ones<T: Number>(shape: &[usize], chunks: impl Into<Chunks>) -> Result<Arr
 ///
 /// ```
 /// use rask::prelude::*;
-/// assert_eq!(da::arange(1.0, 2.0, 0.25, 3)?.compute()?.to_vec(), [1.0, 1.25, 1.5, 1.75]);
-/// assert_eq!(da::arange(5i64, 0, -2, 3)?.compute()?.to_vec(), [5, 3, 1]);
+/// assert_eq!(da::arange(1.0, 2.0, 0.25, 3)?.to_vec()?, [1.0, 1.25, 1.5, 1.75]);
+/// assert_eq!(da::arange(5i64, 0, -2, 3)?.to_vec()?, [5, 3, 1]);
 /// assert!(da::arange(0, 5, 0, 3).is_err());
 /// # Ok::<(), rask::Error>(())
 /// ```

@@ -17,8 +17,8 @@ use crate::value::Value;
 /// ```
 /// use rask::prelude::*;
 /// let x = da::arange(0, 4, 1, 2)?;
-/// assert_eq!(x.gt(1).compute()?.to_vec(), [false, false, true, true]);
-/// assert_eq!(x.eq(&x).compute()?.to_vec(), [true; 4]);
+/// assert_eq!(x.gt(1).to_vec()?, [false, false, true, true]);
+/// assert_eq!(x.eq(&x).to_vec()?, [true; 4]);
 /// # Ok::<(), rask::Error>(())
 /// ```
 pub enum Operand<T> {
@@ -203,7 +203,7 @@ impl<T: Element> Array<T> {
     /// ```
     /// use rask::prelude::*;
     /// let x = da::arange(0i32, 5, 1, 2)?;
-    /// assert_eq!(x.mapv(|v| v % 2 == 0).compute()?.to_vec(), [true, false, true, false, true]);
+    /// assert_eq!(x.mapv(|v| v % 2 == 0).to_vec()?, [true, false, true, false, true]);
     /// # Ok::<(), rask::Error>(())
     /// ```
     pub fn mapv<U: Element>(&self, f: impl Fn(T) -> U + Send + Sync + 'static) -> Array<U> {
@@ -274,7 +274,7 @@ impl<T: Number> Array<T> {
     /// ```
     /// use rask::prelude::*;
     /// let x = da::arange(0, 6, 1, 4)?.clip(1, 3);
-    /// assert_eq!(x.compute()?.to_vec(), [1, 1, 2, 3, 3, 3]);
+    /// assert_eq!(x.to_vec()?, [1, 1, 2, 3, 3, 3]);
     /// # Ok::<(), rask::Error>(())
     /// ```
     pub fn clip(&self, min: T, max: T) -> Array<T> {
@@ -299,7 +299,7 @@ impl<T: Number> Array<T> {
     /// ```
     /// use rask::prelude::*;
     /// let x = da::arange(0.0, 3.0, 1.0, 2)?.astype::<i32>();
-    /// assert_eq!(x.compute()?.to_vec(), [0, 1, 2]);
+    /// assert_eq!(x.to_vec()?, [0, 1, 2]);
     /// assert!(da::full(&[2], f64::NAN, 2)?.astype::<i32>().compute().is_err());
     /// # Ok::<(), rask::Error>(())
     /// ```

@@ -42,8 +42,8 @@ impl<T: Element> Array<T> {
     /// use rask::array::s;
     /// let x = da::arange(0, 20, 1, 6)?.reshape_rows(4)?;          // 5 x 4
     /// let y = x.slice(s![1..;2, -1]);                             // rows 1 and 3, last column
-    /// assert_eq!(y.compute()?.to_vec(), [7, 15]);
-    /// assert_eq!(x.slice(s![..;-1, 0]).compute()?.to_vec(), [16, 12, 8, 4, 0]);
+    /// assert_eq!(y.to_vec()?, [7, 15]);
+    /// assert_eq!(x.slice(s![..;-1, 0]).to_vec()?, [16, 12, 8, 4, 0]);
     /// assert!(x.slice(s![7, ..]).compute().is_err());             // no row 7
     /// # Ok::<(), rask::Error>(())
     /// ```
@@ -103,7 +103,7 @@ impl<T: Element> Array<T> {
     /// ```
     /// use rask::prelude::*;
     /// let x = da::arange(0, 10, 1, 3)?;
-    /// assert_eq!(x.take(0, &[9, 0, 4, 4]).compute()?.to_vec(), [9, 0, 4, 4]);
+    /// assert_eq!(x.take(0, &[9, 0, 4, 4]).to_vec()?, [9, 0, 4, 4]);
     /// assert!(x.take(0, &[10]).compute().is_err());
     /// # Ok::<(), rask::Error>(())
     /// ```

@@ -193,7 +193,7 @@ impl<T: Number + LinalgScalar> Array<T> {
     /// let b = da::from_array(ndarray::array![[1.0, 0.0], [0.0, 2.0]], 1)?;
     /// assert_eq!(a.matmul(&b).compute()?, ndarray::array![[1.0, 4.0], [3.0, 8.0], [5.0, 12.0]].into_dyn());
     /// let v = da::from_array(ndarray::array![1.0, 1.0], 1)?;
-    /// assert_eq!(a.dot(&v).compute()?.to_vec(), [3.0, 7.0, 11.0]);
+    /// assert_eq!(a.dot(&v).to_vec()?, [3.0, 7.0, 11.0]);
     /// assert!(a.matmul(&a).compute().unwrap_err().to_string().contains("(3, 2) (3, 2)"));
     /// # Ok::<(), rask::Error>(())
     /// ```

@@ -43,7 +43,7 @@ pub enum NormOrd {
 /// use rask::prelude::*;
 /// use rask::array::linalg::{NormOrd, norm};
 /// let x = da::from_array(ndarray::array![[1.0, -2.0], [-3.0, 4.0]], 1)?;
-/// assert_eq!(norm(&x, NormOrd::P(1.0), 1).compute()?.to_vec(), [3.0, 7.0]);       // per row
+/// assert_eq!(norm(&x, NormOrd::P(1.0), 1).to_vec()?, [3.0, 7.0]);       // per row
 /// assert_eq!(norm(&x, NormOrd::Inf, da::All).item()?, 7.0);                      // max row sum
 /// assert_eq!(norm(&x, NormOrd::P(1.0), da::All).item()?, 6.0);                   // max column sum
 /// assert!((norm(&x, NormOrd::Fro, da::All).item()? - 30f64.sqrt()).abs() < 1e-12);
@@ -239,7 +239,7 @@ pub fn qr<T: Float>(x: &Array<T>) -> Result<(Array<T>, Array<T>)> {
 /// use rask::prelude::*;
 /// let x = da::from_array(ndarray::array![[3.0, 0.0], [0.0, -2.0], [0.0, 0.0], [0.0, 0.0]], [2, 2])?;
 /// let (_u, s, _vt) = da::linalg::svd(&x)?;
-/// assert_eq!(s.compute()?.to_vec(), [3.0, 2.0]);
+/// assert_eq!(s.to_vec()?, [3.0, 2.0]);
 /// # Ok::<(), rask::Error>(())
 /// ```
 pub fn svd<T: Float>(x: &Array<T>) -> Result<(Array<T>, Array<T>, Array<T>)> {

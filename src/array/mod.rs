@@ -66,7 +66,7 @@ use crate::visualize::{Rendered, Visualize};
 /// let x = da::arange(0.0, 12.0, 1.0, 5)?.reshape_rows(3)?;    // 4 rows of 3
 /// assert_eq!(x.shape()?, [4, 3]);
 /// assert_eq!(x.sum(da::All).item()?, 66.0);
-/// assert_eq!(x.sum(0).compute()?.to_vec(), [18.0, 22.0, 26.0]);
+/// assert_eq!(x.sum(0).to_vec()?, [18.0, 22.0, 26.0]);
 /// # Ok::<(), rask::Error>(())
 /// ```
 #[must_use = "an Array does nothing until it is computed"]
@@ -220,6 +220,17 @@ impl<T: Element> Array<T> {
         crate::compute_with(self, options)
     }
 
+    /// Computes the array and returns its elements in C order (row after row).
+    ///
+    /// ```
+    /// use rask::prelude::*;
+    /// assert_eq!(da::arange(0, 6, 2, 2)?.to_vec()?, [0, 2, 4]);
+    /// # Ok::<(), rask::Error>(())
+    /// ```
+    pub fn to_vec(&self) -> Result<Vec<T>> {
+        Ok(self.compute()?.iter().copied().collect())
+    }
+
     /// Computes an array of one element (a full reduction) into that element.
     ///
     /// ```
@@ -275,7 +286,7 @@ impl<T: Element> Array<T> {
     /// use rask::prelude::*;
     /// let x = da::arange(0i64, 6, 1, 4)?;
     /// let y = x.map_blocks(|b| b.mapv(|v| v * v));
-    /// assert_eq!(y.compute()?.to_vec(), [0, 1, 4, 9, 16, 25]);
+    /// assert_eq!(y.to_vec()?, [0, 1, 4, 9, 16, 25]);
     /// # Ok::<(), rask::Error>(())
     /// ```
     pub fn map_blocks<U, F>(&self, f: F) -> Array<U>

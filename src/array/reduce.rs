@@ -477,7 +477,7 @@ impl<T: Number> Array<T> {
     /// ```
     /// use rask::prelude::*;
     /// let x = da::from_array(ndarray::array![[1, 2, 3], [4, 5, 6]], 1)?;
-    /// assert_eq!(x.sum(0).compute()?.to_vec(), [5, 7, 9]);
+    /// assert_eq!(x.sum(0).to_vec()?, [5, 7, 9]);
     /// assert_eq!(x.sum(da::axis(1).keepdims()).compute()?, ndarray::array![[6], [15]].into_dyn());
     /// # Ok::<(), rask::Error>(())
     /// ```
@@ -490,7 +490,7 @@ impl<T: Number> Array<T> {
     /// ```
     /// use rask::prelude::*;
     /// let x = da::from_array(ndarray::array![[1, 2], [3, 5]], 1)?;
-    /// assert_eq!(x.mean(0).compute()?.to_vec(), [2.0, 3.5]);
+    /// assert_eq!(x.mean(0).to_vec()?, [2.0, 3.5]);
     /// # Ok::<(), rask::Error>(())
     /// ```
     pub fn mean(&self, axes: impl Into<Axes>) -> Array<T::Mean> {
@@ -527,7 +527,7 @@ impl<T: Number> Array<T> {
     /// ```
     /// use rask::prelude::*;
     /// let x = da::from_array(ndarray::array![[1, 9], [7, 3]], 1)?;
-    /// assert_eq!(x.max(1).compute()?.to_vec(), [9, 7]);
+    /// assert_eq!(x.max(1).to_vec()?, [9, 7]);
     /// assert_eq!(x.min(da::All).item()?, 1);
     /// # Ok::<(), rask::Error>(())
     /// ```
@@ -541,7 +541,7 @@ impl<T: Number> Array<T> {
     /// ```
     /// use rask::prelude::*;
     /// let x = da::from_array(ndarray::array![[1, 9, 9], [7, 3, 8]], [1, 2])?;
-    /// assert_eq!(x.argmax(1).compute()?.to_vec(), [1, 0]);
+    /// assert_eq!(x.argmax(1).to_vec()?, [1, 0]);
     /// assert_eq!(x.argmax(da::All).item()?, 1);
     /// assert_eq!(x.argmin(da::All).item()?, 0);
     /// # Ok::<(), rask::Error>(())

@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use rask::array::linalg::{self, NormOrd};
-use rask::array::{Compression, ZarrOptions, s};
+use rask::array::{Chunks, Compression, ZarrOptions, s};
+use rask::Format;
 use rask::ndarray::{self, Array2, ArrayD, Axis, IxDyn, NewAxis};
 use rask::prelude::*;
 
@@ -41,8 +42,8 @@ fn creation_matches_ndarray() {
     }
     assert_eq!(da::full(&[3, 4], 2.5, 2).expect("valid").compute().expect("computes"), ArrayD::from_elem(vec![3, 4], 2.5));
     assert_eq!(da::zeros::<i32>(&[0, 3], 2).expect("valid").compute().expect("computes").shape(), &[0, 3]);
-    let r = da::arange(-3.0, 3.0, 0.5, 5).expect("valid").compute().expect("computes");
-    assert_eq!(r.to_vec(), (0..12).map(|i| -3.0 + 0.5 * f64::from(i)).collect::<Vec<_>>());
+    let r = da::arange(-3.0, 3.0, 0.5, 5).expect("valid").to_vec().expect("computes");
+    assert_eq!(r, (0..12).map(|i| -3.0 + 0.5 * f64::from(i)).collect::<Vec<_>>());
     // The same seed and chunks give the same numbers, whatever the scheduler.
     let x = da::random(&[50, 4], [7, 3], 9).expect("valid");
     let y = x.compute_with(Scheduler::Sync).expect("computes");
@@ -70,7 +71,7 @@ fn bad_chunks_and_shapes_name_what_is_wrong() {
     assert_eq!(e.to_string(), "sum: axis 2 is out of bounds for an array of dimension 2");
     let e = x.matmul(&x).compute().expect_err("3 != 4");
     assert!(e.to_string().contains("shapes (4, 3) (4, 3) are not aligned"), "{e}");
-    let e = x.map_blocks(|b| b.slice_move(s![..1, ..])).compute_with(Scheduler::Sync).expect_err("shape changed");
+    let e = x.map_blocks(|b| b.slice_move(s![..1, ..]).into_dyn()).compute_with(Scheduler::Sync).expect_err("shape changed");
     assert!(e.to_string().contains("map_blocks: block (0, 0) came out with shape (1, 2), expected (2, 2)"), "{e}");
 }
 
@@ -98,8 +99,8 @@ fn elementwise_broadcasts_like_numpy() {
     let m = x.gt(0.0).and(&x.lt(2.0)).not();
     assert_eq!(m.compute().expect("computes"), a.mapv(|v| !(v > 0.0 && v < 2.0)));
     let i = da::arange(0i64, 20, 1, 6).expect("valid");
-    assert_eq!((&i % 7).compute().expect("computes").to_vec(), (0..20).map(|v| v % 7).collect::<Vec<_>>());
-    assert_eq!(i.astype::<f32>().compute().expect("computes").to_vec(), (0..20).map(|v| v as f32).collect::<Vec<_>>());
+    assert_eq!((&i % 7).to_vec().expect("computes"), (0..20).map(|v| v % 7).collect::<Vec<_>>());
+    assert_eq!(i.astype::<f32>().to_vec().expect("computes"), (0..20).map(|v| v as f32).collect::<Vec<_>>());
     assert_eq!(x.isnan().compute().expect("computes"), a.mapv(f64::is_nan));
 }
 
@@ -136,8 +137,8 @@ fn reductions_along_axes_match_ndarray() {
     assert!(e.to_string().contains("zero-size array"), "{e}");
     // Integers: sums stay integers, means are f64.
     let i = da::from_array(ndarray::array![[1i64, 2], [3, 4], [5, 7]], 2).expect("valid");
-    assert_eq!(i.sum(0).compute().expect("computes").to_vec(), [9, 13]);
-    assert_eq!(i.mean(1).compute().expect("computes").to_vec(), [1.5, 3.5, 6.0]);
+    assert_eq!(i.sum(0).to_vec().expect("computes"), [9, 13]);
+    assert_eq!(i.mean(1).to_vec().expect("computes"), [1.5, 3.5, 6.0]);
 }
 
 #[test]
@@ -248,22 +249,24 @@ fn norms_qr_and_svd() {
 #[test]
 fn npy_files_read_as_numpy_writes_them() {
     let dir = temp_dir("npy");
-    // A file written byte by byte: 2 x 3 little-endian i32 in C order.
-    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
-    let mut header = "{'descr': '<i4', 'fortran_order': False, 'shape': (2, 3), }".to_string();
-    while (10 + header.len() + 1) % 64 != 0 {
-        header.push(' ');
-    }
-    header.push('\n');
-    bytes.extend((header.len() as u16).to_le_bytes());
-    bytes.extend(header.as_bytes());
-    (1..=6i32).for_each(|v| bytes.extend(v.to_le_bytes()));
-    std::fs::write(dir.join("c.npy"), &bytes).expect("written");
+    // Files written byte by byte: 1..=6 as little-endian i32 of shape (2, 3), in C order
+    // and in Fortran order (where the same bytes are the transpose's layout).
+    let npy = |fortran: &str| {
+        let mut header = format!("{{'descr': '<i4', 'fortran_order': {fortran}, 'shape': (2, 3), }}");
+        while (10 + header.len() + 1) % 64 != 0 {
+            header.push(' ');
+        }
+        header.push('\n');
+        let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+        bytes.extend((header.len() as u16).to_le_bytes());
+        bytes.extend(header.as_bytes());
+        (1..=6i32).for_each(|v| bytes.extend(v.to_le_bytes()));
+        bytes
+    };
+    std::fs::write(dir.join("c.npy"), npy("False")).expect("written");
     let x = da::from_npy::<i32>(dir.join("c.npy"), [1, 2]).expect("a valid file");
     assert_eq!(x.compute().expect("computes"), ndarray::array![[1, 2, 3], [4, 5, 6]].into_dyn());
-    // The same bytes in Fortran order are the transpose's layout.
-    let f = String::from_utf8_lossy(&bytes).replace("False", "True ").into_bytes();
-    std::fs::write(dir.join("f.npy"), [&f[..10 + header.len()], &bytes[10 + header.len()..]].concat()).expect("written");
+    std::fs::write(dir.join("f.npy"), npy("True")).expect("written");
     let y = da::from_npy::<i32>(dir.join("f.npy"), 1).expect("a valid file");
     assert_eq!(y.compute().expect("computes"), ndarray::array![[1, 3, 5], [2, 4, 6]].into_dyn());
     // Round trip, and what is wrong with a bad file.
@@ -333,13 +336,13 @@ fn display_persist_and_graph() {
     let html = x.to_html();
     assert!(html.contains("<td>977 MiB</td><td>128 MiB</td>") && html.contains("float32"), "{html}");
     let y = (da::arange(0, 12, 1, 5).expect("valid") * 2).persist().expect("persists");
-    assert_eq!(y.compute().expect("computes").to_vec(), (0..12).map(|v| v * 2).collect::<Vec<_>>());
+    assert_eq!(y.to_vec().expect("computes"), (0..12).map(|v| v * 2).collect::<Vec<_>>());
     let z = da::arange(0.0, 6.0, 1.0, 3).expect("valid").reshape_rows(2).expect("3 x 2").sum(0);
     let drawing = z.visualize_with(&Visualize::new().format(Format::Dot)).expect("drawn");
     assert!(drawing.dot().contains("sum-partial") && drawing.dot().contains("arange"), "{}", drawing.dot());
     let d = z.to_delayed().expect("valid");
     assert_eq!(d.len(), 1);
-    assert_eq!(d[0].compute().expect("computes").to_vec(), [6.0, 9.0]);
+    assert_eq!(d[0].compute().expect("computes").iter().copied().collect::<Vec<f64>>(), [6.0, 9.0]);
 }
 
 /// A Python with NumPy and zarr-python: the one on PATH (CI puts its venv there), else
