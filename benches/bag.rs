@@ -30,8 +30,10 @@ const VOCABULARY: usize = 4000;
 /// A pseudo-word per rank: syllables picked from the rank's digits, so words are
 /// distinct and look like words (`kabo`, `temisu`, ...).
 fn vocabulary() -> Vec<String> {
-    const SYLLABLES: [&str; 20] =
-        ["ka", "bo", "te", "mi", "su", "ra", "no", "li", "pe", "do", "gu", "va", "ze", "ri", "tu", "ha", "yo", "ne", "chi", "fo"];
+    const SYLLABLES: [&str; 20] = [
+        "ka", "bo", "te", "mi", "su", "ra", "no", "li", "pe", "do", "gu", "va", "ze", "ri", "tu", "ha", "yo", "ne",
+        "chi", "fo",
+    ];
     (0..VOCABULARY)
         .map(|mut r| {
             let mut w = String::new();
@@ -151,10 +153,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("{pattern}");
         return Ok(());
     }
-    let bytes: u64 = (0..files)
-        .filter_map(|f| std::fs::metadata(dir.join(format!("logs-{f}.jsonl"))).ok())
-        .map(|m| m.len())
-        .sum();
+    let bytes: u64 =
+        (0..files).filter_map(|f| std::fs::metadata(dir.join(format!("logs-{f}.jsonl"))).ok()).map(|m| m.len()).sum();
     println!(
         "data: {files} files of JSON lines, {:.2} GB in {} (ready in {:.1} s)",
         bytes as f64 / 1e9,

@@ -225,9 +225,14 @@ impl Bag<Json> {
     /// ```
     /// use rask::prelude::*;
     /// use rask::serde_json::json;
-    /// let b = db::from_sequence([json!({"name": "a", "n": 1}), json!({"name": "b", "n": 2.5})], 2)?;
+    /// let b = db::from_sequence([json!({"name": "a", "n": 1}), json!({"name": "b", "n": 2.5})], 1)?;
     /// let df = b.to_dataframe()?.compute()?;
     /// assert_eq!(df.column("n")?.f64()?.to_vec(), [Some(1.0), Some(2.5)]);
+    ///
+    /// // In two partitions, `n` is inferred from the first one: i64, and 2.5 does not fit.
+    /// let two = db::from_sequence([json!({"n": 1}), json!({"n": 2.5})], 2)?.to_dataframe()?;
+    /// let err = two.compute().unwrap_err().to_string();
+    /// assert!(err.contains("column 'n' is i64, but row 0 of partition 1 has 2.5"), "{err}");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn to_dataframe(&self) -> Result<DataFrame> {

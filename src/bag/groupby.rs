@@ -16,8 +16,11 @@ use crate::error::BoxError;
 use crate::key::Key;
 use crate::value::{Data, take};
 
+/// One bucket of one split: `None` once taken.
+type Slot<K, T> = Mutex<Option<Vec<(K, T)>>>;
+
 /// One split partition: bucket `b` is taken (once) by the task that gathers bucket `b`.
-struct Buckets<K, T>(Arc<[Mutex<Option<Vec<(K, T)>>>]>);
+struct Buckets<K, T>(Arc<[Slot<K, T>]>);
 
 impl<K, T> Clone for Buckets<K, T> {
     fn clone(&self) -> Self {

@@ -48,6 +48,9 @@ pub(crate) type Sink<'a, T> = dyn FnMut(T) -> Result<(), BoxError> + 'a;
 /// Makes partition `i` from the values of its inputs, pushing its items into the sink in order.
 type StreamFn<T> = dyn Fn(usize, Vec<Value>, &mut Sink<'_, T>) -> Result<(), BoxError> + Send + Sync;
 
+/// The input nodes of each partition's task.
+type Inputs = Arc<[Vec<Arc<Node>>]>;
+
 /// Gives a closure the signature of a [`StreamFn`] (closures infer higher-ranked arguments
 /// only from a bound like this one).
 fn stream_fn<T, F>(f: F) -> Arc<StreamFn<T>>
@@ -91,7 +94,7 @@ enum Plan<T> {
     /// Each partition is the value (a `Vec<T>`) of one of these nodes.
     Nodes(Vec<Arc<Node>>),
     /// Partition `i` is made by one task reading `inputs[i]`, pushing items through `stream`.
-    Stream { inputs: Arc<[Vec<Arc<Node>>]>, stream: Arc<StreamFn<T>> },
+    Stream { inputs: Inputs, stream: Arc<StreamFn<T>> },
 }
 
 impl<T> Clone for Bag<T> {
@@ -172,7 +175,7 @@ impl<T: Data> Bag<T> {
     }
 
     /// A bag whose partition `i` is made by `stream` from the values of `inputs[i]`.
-    pub(crate) fn from_stream(kind: &'static str, inputs: Arc<[Vec<Arc<Node>>]>, stream: Arc<StreamFn<T>>) -> Self {
+    pub(crate) fn from_stream(kind: &'static str, inputs: Inputs, stream: Arc<StreamFn<T>>) -> Self {
         Bag {
             inner: Arc::new(Inner {
                 name: Key::unique(kind).to_string().into(),
@@ -183,7 +186,7 @@ impl<T: Data> Bag<T> {
     }
 
     /// The inputs of each partition and the function that pushes its items.
-    fn stream(&self) -> (Arc<[Vec<Arc<Node>>]>, Arc<StreamFn<T>>) {
+    fn stream(&self) -> (Inputs, Arc<StreamFn<T>>) {
         match &self.inner.plan {
             Plan::Stream { inputs, stream } => (inputs.clone(), stream.clone()),
             Plan::Nodes(nodes) => {
@@ -511,10 +514,15 @@ impl Bag<serde_json::Value> {
         self.chain("pluck", move |item, sink| match item {
             serde_json::Value::Object(mut map) => match map.remove(&*key) {
                 Some(v) => sink(v),
-                None => Err(format!("pluck: no key '{key}' in {}", truncated(&serde_json::Value::Object(map).to_string(), 200))
-                    .into()),
+                None => Err(format!(
+                    "pluck: no key '{key}' in {}",
+                    truncated(&serde_json::Value::Object(map).to_string(), 200)
+                )
+                .into()),
             },
-            other => Err(format!("pluck '{key}': the item is not an object: {}", truncated(&other.to_string(), 200)).into()),
+            other => {
+                Err(format!("pluck '{key}': the item is not an object: {}", truncated(&other.to_string(), 200)).into())
+            }
         })
     }
 }
@@ -527,7 +535,8 @@ impl<T: Data> Collection for Bag<T> {
     }
 
     fn finish(&self, results: &mut Results) -> Result<Vec<T>> {
-        let parts = (0..self.npartitions()).map(|_| results.next().and_then(take::<Vec<T>>)).collect::<Result<Vec<_>>>()?;
+        let parts =
+            (0..self.npartitions()).map(|_| results.next().and_then(take::<Vec<T>>)).collect::<Result<Vec<_>>>()?;
         let mut parts = parts.into_iter();
         let Some(mut out) = parts.next() else { return Ok(Vec::new()) };
         let rest: Vec<Vec<T>> = parts.collect();

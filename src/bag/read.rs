@@ -209,7 +209,9 @@ fn for_each_line(block: &Block, mut f: impl FnMut(&[u8], u64) -> Result<(), BoxE
     let io = |e: std::io::Error| -> BoxError { format!("{}: {e}", block.path.display()).into() };
     let mut file = File::open(&block.path).map_err(io)?;
     let (mut reader, end): (Box<dyn BufRead>, u64) = match block.range {
-        _ if block.gz => (Box::new(BufReader::with_capacity(1 << 18, flate2::read::MultiGzDecoder::new(file))), u64::MAX),
+        _ if block.gz => {
+            (Box::new(BufReader::with_capacity(1 << 18, flate2::read::MultiGzDecoder::new(file))), u64::MAX)
+        }
         None => (Box::new(BufReader::with_capacity(1 << 20, file)), u64::MAX),
         Some((start, end)) => {
             // Begin at the first line that starts at or after `start`.

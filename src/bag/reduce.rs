@@ -397,7 +397,7 @@ impl<T: Data> Bag<T> {
         let finish = move |counts: PlHashMap<T, u64>| {
             let mut out: Vec<(T, u64)> = counts.into_iter().collect();
             if sorted {
-                out.sort_unstable_by(|a, b| b.1.cmp(&a.1));
+                out.sort_unstable_by_key(|p| std::cmp::Reverse(p.1));
             }
             Ok(out)
         };

@@ -30,7 +30,9 @@ fn numbers(n: usize, modulo: u64, seed: u64) -> Vec<i64> {
 fn sentences(n: usize) -> Vec<String> {
     const WORDS: [&str; 9] = ["the", "a", "bag", "of", "words", "rask", "dask", "zipf", "é"];
     let r = numbers(n * 6, 1000, 7);
-    (0..n).map(|i| (0..r[i * 6] % 6).map(|j| WORDS[r[i * 6 + j as usize + 1] as usize % 9]).collect::<Vec<_>>().join(" ")).collect()
+    (0..n)
+        .map(|i| (0..r[i * 6] % 6).map(|j| WORDS[r[i * 6 + j as usize + 1] as usize % 9]).collect::<Vec<_>>().join(" "))
+        .collect()
 }
 
 /// A fresh directory for one test.
@@ -147,7 +149,7 @@ fn reductions_match_iterators() {
             for k in [0, 1, 3, 1000] {
                 let got = b.map(|x| (x, x % 10)).topk(k, |p| p.1).compute().expect("topk");
                 let mut want: Vec<(i64, i64)> = data.iter().map(|&x| (x, x % 10)).collect();
-                want.sort_by(|a, b| b.1.cmp(&a.1));
+                want.sort_by_key(|p| std::cmp::Reverse(p.1));
                 want.truncate(k);
                 assert_eq!(got, want, "topk {k}, {what}");
             }
