@@ -514,16 +514,19 @@ impl Bag<serde_json::Value> {
         self.chain("pluck", move |item, sink| match item {
             serde_json::Value::Object(mut map) => match map.remove(&*key) {
                 Some(v) => sink(v),
-                None => Err(format!(
-                    "pluck: no key '{key}' in {}",
-                    truncated(&serde_json::Value::Object(map).to_string(), 200)
-                )
-                .into()),
+                None => Err(pluck_error(&key, &serde_json::Value::Object(map)).into()),
             },
-            other => {
-                Err(format!("pluck '{key}': the item is not an object: {}", truncated(&other.to_string(), 200)).into())
-            }
+            other => Err(pluck_error(&key, &other).into()),
         })
+    }
+}
+
+/// Why `pluck(key)` cannot take a value out of `item` (which has no such key).
+fn pluck_error(key: &str, item: &serde_json::Value) -> String {
+    let text = truncated(&item.to_string(), 200);
+    match item {
+        serde_json::Value::Object(_) => format!("pluck: no key '{key}' in {text}"),
+        _ => format!("pluck '{key}': the item is not an object: {text}"),
     }
 }
 
