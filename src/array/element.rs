@@ -30,6 +30,11 @@ pub trait Element: Data + Copy + PartialEq + PartialOrd + Default + fmt::Debug +
     /// Reads a value from its first `size_of::<Self>()` bytes, little- or big-endian.
     #[doc(hidden)]
     fn get(bytes: &[u8], big_endian: bool) -> Self;
+    /// Appends the values in `bytes` (a whole number of them), little- or big-endian.
+    #[doc(hidden)]
+    fn extend_from_bytes(out: &mut Vec<Self>, bytes: &[u8], big_endian: bool) {
+        out.extend(bytes.chunks_exact(std::mem::size_of::<Self>()).map(|b| Self::get(b, big_endian)));
+    }
     /// The value a Zarr `fill_value` (a JSON number, bool or "NaN") stands for.
     #[doc(hidden)]
     fn from_json(v: &serde_json::Value) -> Option<Self>;
@@ -72,6 +77,16 @@ macro_rules! element {
                 let mut b = [0u8; std::mem::size_of::<$t>()];
                 b.copy_from_slice(&bytes[..std::mem::size_of::<$t>()]);
                 if big_endian { <$t>::from_be_bytes(b) } else { <$t>::from_le_bytes(b) }
+            }
+            fn extend_from_bytes(out: &mut Vec<Self>, bytes: &[u8], big_endian: bool) {
+                const N: usize = std::mem::size_of::<$t>();
+                let each = bytes.chunks_exact(N).map(|c| {
+                    let mut b = [0u8; N];
+                    b.copy_from_slice(c);
+                    b
+                });
+                // The byte order is decided once, outside the loop, so the loop vectorises.
+                if big_endian { out.extend(each.map(<$t>::from_be_bytes)) } else { out.extend(each.map(<$t>::from_le_bytes)) }
             }
             fn from_json(v: &serde_json::Value) -> Option<Self> {
                 element!(@from $t, v, $json)
@@ -166,6 +181,21 @@ impl Number for f64 {
     fn abs_value(self) -> Self {
         self.abs()
     }
+}
+
+/// Reads `count` values from `r` through a small buffer (no copy of the whole file's bytes).
+pub(crate) fn read_values<T: Element>(mut r: impl std::io::Read, count: usize, big_endian: bool) -> std::io::Result<Vec<T>> {
+    let size = std::mem::size_of::<T>();
+    let mut out = Vec::with_capacity(count);
+    let mut buf = vec![0u8; (1 << 20) / size * size];
+    let mut left = count * size;
+    while left > 0 {
+        let n = left.min(buf.len());
+        r.read_exact(&mut buf[..n])?;
+        T::extend_from_bytes(&mut out, &buf[..n], big_endian);
+        left -= n;
+    }
+    Ok(out)
 }
 
 /// The element type named by a NumPy type string (`<f4`, `float32`), for error messages

@@ -37,7 +37,8 @@ mod zarr;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use ndarray::{ArrayD, IxDyn};
+use ndarray::{ArrayD, ArrayViewMutD, Axis, IxDyn, Slice};
+use rayon::prelude::*;
 
 pub use chunks::Chunks;
 pub(crate) use chunks::Grid;
@@ -397,16 +398,43 @@ pub(crate) fn assemble<T: Element>(grid: &Grid, blocks: Vec<ArrayD<T>>) -> std::
     }
     let mut out = ArrayD::<T>::default(IxDyn(&grid.shape));
     let offsets: Vec<Vec<usize>> = (0..grid.ndim()).map(|a| grid.offsets(a)).collect();
-    for (flat, b) in blocks.into_iter().enumerate() {
-        let idx = grid.index(flat);
-        let want = grid.block_shape(&idx);
-        let b = check_shape(b, &want)?;
-        let mut dst = out.view_mut();
-        for (axis, &i) in idx.iter().enumerate() {
-            dst.slice_axis_inplace(ndarray::Axis(axis), ndarray::Slice::from(offsets[axis][i]..offsets[axis][i + 1]));
+    let blocks: Vec<(Vec<usize>, ArrayD<T>)> = blocks
+        .into_iter()
+        .enumerate()
+        .map(|(flat, b)| {
+            let idx = grid.index(flat);
+            check_shape(b, &grid.block_shape(&idx)).map(|b| (idx, b))
+        })
+        .collect::<std::result::Result<_, _>>()?;
+    // Rows of blocks (along axis 0) are copied in parallel, each into its own part of `out`.
+    let rows: Vec<ArrayViewMutD<'_, T>> = match grid.chunks[0].as_slice() {
+        [] => Vec::new(),
+        sizes => {
+            let mut rest = out.view_mut();
+            let mut rows = Vec::with_capacity(sizes.len());
+            for &n in sizes {
+                let (row, tail) = rest.split_at(Axis(0), n);
+                rows.push(row);
+                rest = tail;
+            }
+            rows
         }
-        dst.assign(&b);
+    };
+    let per_row = blocks.len() / rows.len().max(1);
+    let mut groups: Vec<Vec<(Vec<usize>, ArrayD<T>)>> = Vec::new();
+    let mut it = blocks.into_iter();
+    for _ in 0..rows.len() {
+        groups.push(it.by_ref().take(per_row).collect());
     }
+    rows.into_par_iter().zip(groups).for_each(|(mut row, group)| {
+        for (idx, b) in group {
+            let mut dst = row.view_mut();
+            for (axis, &i) in idx.iter().enumerate().skip(1) {
+                dst.slice_axis_inplace(Axis(axis), Slice::from(offsets[axis][i]..offsets[axis][i + 1]));
+            }
+            dst.assign(&b);
+        }
+    });
     Ok(out)
 }
 

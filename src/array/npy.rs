@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use ndarray::{ArrayD, Axis, IxDyn, ShapeBuilder, Slice};
 
 use super::chunks::{Chunks, Grid, show};
-use super::element::same_type;
+use super::element::{read_values, same_type};
 use super::{Array, Element, fail};
 use crate::error::{Error, Result};
 
@@ -124,9 +124,8 @@ fn read_block<T: Element>(path: &PathBuf, h: &Header, big: bool, lo: &[usize], s
     let count = if h.shape.is_empty() { 1 } else if h.fortran { h.shape.iter().product() } else { rows * row };
     let mut f = File::open(path).map_err(io)?;
     f.seek(SeekFrom::Start(h.offset + (first * row * size) as u64)).map_err(io)?;
-    let mut bytes = vec![0u8; count * size];
-    f.read_exact(&mut bytes).map_err(|_| bad(path, "the data is shorter than the header's shape"))?;
-    let values: Vec<T> = bytes.chunks_exact(size).map(|b| T::get(b, big)).collect();
+    let values: Vec<T> =
+        read_values(&mut f, count, big).map_err(|_| bad(path, "the data is shorter than the header's shape"))?;
     let mut dims = h.shape.clone();
     if !dims.is_empty() && !h.fortran {
         dims[0] = rows;

@@ -14,6 +14,7 @@ use ndarray::{ArrayD, Axis, IxDyn, Slice};
 use serde_json::{Value as Json, json};
 
 use super::chunks::{Grid, show, split};
+use super::element::read_values;
 use super::{Array, Element, fail, input};
 use crate::error::{Error, Result};
 use crate::key::Key;
@@ -246,18 +247,30 @@ pub fn from_zarr<T: Element>(store: impl AsRef<Path>) -> Result<Array<T>> {
 }
 
 fn read_chunk<T: Element>(file: &Path, meta: &Meta, shape: &[usize], fill: T) -> Result<ArrayD<T>> {
-    let raw = match fs::read(file) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ArrayD::from_elem(IxDyn(shape), fill)),
-        Err(e) => return Err(Error::Io { path: file.to_path_buf(), source: e }),
-    };
-    let bytes = decode(raw, &meta.codecs).map_err(|e| bad(file, e))?;
-    let size = std::mem::size_of::<T>();
     let count: usize = meta.chunk.iter().product();
-    if bytes.len() != count * size {
-        return Err(bad(file, format!("the chunk holds {} bytes, expected {}", bytes.len(), count * size)));
-    }
-    let values: Vec<T> = bytes.chunks_exact(size).map(|b| T::get(b, meta.big_endian)).collect();
+    let values: Vec<T> = if meta.codecs.is_empty() {
+        let f = match fs::File::open(file) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ArrayD::from_elem(IxDyn(shape), fill)),
+            Err(e) => return Err(Error::Io { path: file.to_path_buf(), source: e }),
+        };
+        read_values(f, count, meta.big_endian)
+            .map_err(|e| bad(file, format!("the chunk is shorter than {count} values ({e})")))?
+    } else {
+        let raw = match fs::read(file) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ArrayD::from_elem(IxDyn(shape), fill)),
+            Err(e) => return Err(Error::Io { path: file.to_path_buf(), source: e }),
+        };
+        let bytes = decode(raw, &meta.codecs).map_err(|e| bad(file, e))?;
+        let size = std::mem::size_of::<T>();
+        if bytes.len() != count * size {
+            return Err(bad(file, format!("the chunk holds {} bytes, expected {}", bytes.len(), count * size)));
+        }
+        let mut v = Vec::with_capacity(count);
+        T::extend_from_bytes(&mut v, &bytes, meta.big_endian);
+        v
+    };
     // The bytes are in the axes order `order`; put the axes back.
     let stored: Vec<usize> = meta.order.iter().map(|&a| meta.chunk[a]).collect();
     let a = ArrayD::from_shape_vec(IxDyn(&stored), values).map_err(|e| bad(file, e))?;
