@@ -501,7 +501,7 @@ impl<T: Number> Array<T> {
     ///
     /// ```
     /// use rask::prelude::*;
-    /// let x = da::from_array(ndarray::array![1.0, 2.0, 3.0, 4.0], 3)?;
+    /// let x = da::from_array(ndarray::array![1.0f64, 2.0, 3.0, 4.0], 3)?;
     /// assert_eq!(x.var(da::All).item()?, 1.25);
     /// assert!((x.var(da::All.ddof(1)).item()? - 5.0 / 3.0).abs() < 1e-12);
     /// # Ok::<(), rask::Error>(())
@@ -541,7 +541,7 @@ impl<T: Number> Array<T> {
     /// ```
     /// use rask::prelude::*;
     /// let x = da::from_array(ndarray::array![[1, 9, 9], [7, 3, 8]], [1, 2])?;
-    /// assert_eq!(x.argmax(1).to_vec()?, [1, 0]);
+    /// assert_eq!(x.argmax(1).to_vec()?, [1, 2]);
     /// assert_eq!(x.argmax(da::All).item()?, 1);
     /// assert_eq!(x.argmin(da::All).item()?, 0);
     /// # Ok::<(), rask::Error>(())

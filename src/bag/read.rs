@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::{Bag, Sink, stream_fn};
+use crate::dataframe::{expand, next_line_start};
 use crate::error::{BoxError, Error, Result};
 
 /// How [`read_text_with`] and [`read_json_with`] split files into partitions.
@@ -43,17 +44,6 @@ struct Block {
     range: Option<(u64, u64)>,
 }
 
-/// The files matching `pattern`, sorted; an error naming the pattern when none does.
-fn expand(pattern: &str) -> Result<Vec<PathBuf>> {
-    let bad = |e: glob::PatternError| Error::NoFiles { pattern: pattern.into(), why: e.to_string() };
-    let mut files: Vec<PathBuf> =
-        glob::glob(pattern).map_err(bad)?.filter_map(std::result::Result::ok).filter(|p| p.is_file()).collect();
-    files.sort();
-    if files.is_empty() {
-        return Err(Error::NoFiles { pattern: pattern.into(), why: "no file matches".into() });
-    }
-    Ok(files)
-}
 
 fn blocks(pattern: &str, options: &TextOptions) -> Result<Arc<[Block]>> {
     let mut out = Vec::new();
@@ -241,22 +231,6 @@ fn for_each_line(block: &Block, mut f: impl FnMut(&[u8], u64) -> Result<(), BoxE
     Ok(())
 }
 
-/// The offset just after the first `\n` at or after `pos` (the file's length if none).
-fn next_line_start(file: &mut File, pos: u64) -> std::io::Result<u64> {
-    file.seek(SeekFrom::Start(pos))?;
-    let mut buf = [0u8; 64 * 1024];
-    let mut at = pos;
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            return Ok(at);
-        }
-        if let Some(i) = buf[..n].iter().position(|&b| b == b'\n') {
-            return Ok(at + i as u64 + 1);
-        }
-        at += n as u64;
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -34,7 +34,8 @@ pub use agg::GroupBy;
 pub use read::{CsvOptions, from_delayed, from_polars, read_csv, read_parquet};
 pub use shuffle::spilled_bytes;
 use source::Source;
-pub(crate) use source::first_line;
+pub(crate) use read::expand;
+pub(crate) use source::{first_line, next_line_start};
 
 use crate::collection::{Collection, Outputs, Results};
 use crate::delayed::Delayed;

@@ -131,7 +131,7 @@ fn path_str(path: &std::path::Path) -> Result<&str> {
 }
 
 /// The files matching `pattern`, sorted; an error naming the pattern when none does.
-fn expand(pattern: &str) -> Result<Vec<PathBuf>> {
+pub(crate) fn expand(pattern: &str) -> Result<Vec<PathBuf>> {
     let bad = |e: glob::PatternError| Error::NoFiles { pattern: pattern.into(), why: e.to_string() };
     let mut files: Vec<PathBuf> =
         glob::glob(pattern).map_err(bad)?.filter_map(std::result::Result::ok).filter(|p| p.is_file()).collect();

@@ -167,7 +167,7 @@ fn read_block(
 }
 
 /// The offset just after the first `\n` at or after `pos` (the file's length if none).
-fn next_line_start(file: &mut File, pos: u64) -> std::io::Result<u64> {
+pub(crate) fn next_line_start(file: &mut File, pos: u64) -> std::io::Result<u64> {
     file.seek(SeekFrom::Start(pos))?;
     let mut buf = [0u8; 64 * 1024];
     let mut at = pos;
