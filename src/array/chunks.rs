@@ -214,7 +214,7 @@ pub(crate) fn split(n: usize, size: usize) -> Vec<usize> {
         return vec![0];
     }
     let mut out = vec![size; n / size];
-    if n % size > 0 {
+    if !n.is_multiple_of(size) {
         out.push(n % size);
     }
     out

@@ -115,7 +115,7 @@ pub fn arange<T: Number>(start: T, stop: T, step: T, chunks: impl Into<Chunks>) 
             Box::new(move |_| {
                 let v: Option<Vec<T>> = (lo..hi).map(|i| num_traits::cast::<f64, T>(a + i as f64 * s)).collect();
                 let v = v.ok_or_else(|| fail("arange: a value does not fit the element type"))?;
-                Ok(ArrayD::from_shape_vec(IxDyn(&[hi - lo]), v).map_err(|e| fail(e.to_string()))?)
+                ArrayD::from_shape_vec(IxDyn(&[hi - lo]), v).map_err(|e| fail(e.to_string()))
             })
         },
     ))

@@ -103,7 +103,7 @@ fn align<A: Element, B: Element>(a: &Array<A>, b: &Array<B>) -> std::result::Res
 
 /// The block of `g` (an input of an element-wise operation) that output block `idx` reads:
 /// block 0 along stretched axes.
-fn source<T: Element>(g: &Grid, idx: &[usize]) -> usize {
+fn source(g: &Grid, idx: &[usize]) -> usize {
     let skip = idx.len() - g.ndim();
     let own: Vec<usize> = g.chunks.iter().enumerate().map(|(i, c)| if c.len() == 1 { 0 } else { idx[skip + i] }).collect();
     g.flat(&own)
@@ -130,7 +130,7 @@ impl<T: Element> Array<T> {
         Array::layer(
             op,
             grid,
-            |idx| vec![a.blocks()[source::<T>(&ga, idx)].clone(), b.blocks()[source::<B>(&gb, idx)].clone()],
+            |idx| vec![a.blocks()[source(&ga, idx)].clone(), b.blocks()[source(&gb, idx)].clone()],
             |idx| {
                 let f = f.clone();
                 let shape = g.block_shape(idx);

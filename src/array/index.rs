@@ -138,9 +138,9 @@ impl<T: Element> Array<T> {
             })
             .collect();
         let kept: Vec<usize> = (0..picks.len()).filter(|&a| matches!(picks[a], Pick::Many(_))).collect();
-        let mut shape: Vec<usize> = kept.iter().map(|&a| per_axis[a].iter().map(len_of).sum()).collect();
+        let mut shape: Vec<usize> = kept.iter().map(|&a| per_axis[a].iter().map(|r| len_of(r)).sum()).collect();
         let mut chunks: Vec<Vec<usize>> =
-            kept.iter().map(|&a| per_axis[a].iter().map(len_of).collect::<Vec<_>>()).collect();
+            kept.iter().map(|&a| per_axis[a].iter().map(|r| len_of(r)).collect::<Vec<_>>()).collect();
         for &p in &new_axes {
             shape.insert(p, 1);
             chunks.insert(p, vec![1]);
@@ -273,7 +273,7 @@ fn range(n: usize, start: isize, end: Option<isize>, step: isize) -> Vec<usize> 
     if step > 0 { (lo..hi).step_by(step as usize).collect() } else { (lo..hi).rev().step_by(step.unsigned_abs()).collect() }
 }
 
-fn len_of(runs: &Vec<Run>) -> usize {
+fn len_of(runs: &[Run]) -> usize {
     runs.iter().map(|r| r.local.len()).sum()
 }
 
@@ -334,9 +334,9 @@ mod tests {
     fn cuts_follow_blocks_for_slices() {
         let offs = [0, 4, 8, 10];
         let c = cut(&offs, &[1, 3, 5, 7, 9], 4);
-        assert_eq!(c.iter().map(len_of).collect::<Vec<_>>(), vec![2, 2, 1]);
+        assert_eq!(c.iter().map(|r| len_of(r)).collect::<Vec<_>>(), vec![2, 2, 1]);
         let c = cut(&offs, &[9, 0, 5, 1, 2], 4);
-        assert_eq!(c.iter().map(len_of).collect::<Vec<_>>(), vec![4, 1]);
+        assert_eq!(c.iter().map(|r| len_of(r)).collect::<Vec<_>>(), vec![4, 1]);
         assert_eq!(c[0].len(), 4, "9 | 0 | 5 | 1 from three blocks: four runs");
     }
 }

@@ -74,10 +74,10 @@ fn vector_norm<T: Float>(x: &Array<T>, ord: NormOrd, a: usize, keep: bool) -> Ar
     let root: fn(f64, f64) -> f64 = |s, p| s.powf(1.0 / p);
     match ord {
         NormOrd::Default => x.norm(along),
-        NormOrd::P(p) if p == 2.0 => x.norm(along),
+        NormOrd::P(2.0) => x.norm(along),
         NormOrd::Inf => x.abs().max(along),
         NormOrd::NegInf => x.abs().min(along),
-        NormOrd::P(p) if p == 1.0 => x.abs().sum(along),
+        NormOrd::P(1.0) => x.abs().sum(along),
         NormOrd::P(p) if p == 0.0 => {
             let nonzero: fn(T, f64) -> f64 = |v, _| if v == T::zero() { 0.0 } else { 1.0 };
             x.fold("norm", SumOf { each: nonzero, p, root: |s, _| s }, &along)
@@ -92,8 +92,8 @@ fn matrix_norm<T: Float>(x: &Array<T>, ord: NormOrd, r: usize, c: usize, keep: b
     let out = match ord {
         NormOrd::Default | NormOrd::Fro => x.norm(both),
         // Column sums (over rows), then the largest or smallest.
-        NormOrd::P(p) if p == 1.0 => x.abs().sum(super::axis(r as isize).keepdims()).max(super::axis(c as isize).keepdims()),
-        NormOrd::P(p) if p == -1.0 => x.abs().sum(super::axis(r as isize).keepdims()).min(super::axis(c as isize).keepdims()),
+        NormOrd::P(1.0) => x.abs().sum(super::axis(r as isize).keepdims()).max(super::axis(c as isize).keepdims()),
+        NormOrd::P(-1.0) => x.abs().sum(super::axis(r as isize).keepdims()).min(super::axis(c as isize).keepdims()),
         NormOrd::Inf => x.abs().sum(super::axis(c as isize).keepdims()).max(super::axis(r as isize).keepdims()),
         NormOrd::NegInf => x.abs().sum(super::axis(c as isize).keepdims()).min(super::axis(r as isize).keepdims()),
         NormOrd::P(p) => {
