@@ -186,7 +186,7 @@ impl Number for f64 {
 /// Reads `count` values from `r` through a small buffer (no copy of the whole file's bytes).
 pub(crate) fn read_values<T: Element>(mut r: impl std::io::Read, count: usize, big_endian: bool) -> std::io::Result<Vec<T>> {
     let size = std::mem::size_of::<T>();
-    let mut out = Vec::with_capacity(count);
+    let mut out = super::buffer::with_capacity(count);
     let mut buf = vec![0u8; (1 << 20) / size * size];
     let mut left = count * size;
     while left > 0 {

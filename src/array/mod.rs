@@ -20,6 +20,7 @@
 //! # Ok::<(), rask::Error>(())
 //! ```
 
+mod buffer;
 mod chunks;
 mod create;
 mod dense;
@@ -396,7 +397,9 @@ pub(crate) fn assemble<T: Element>(grid: &Grid, blocks: Vec<ArrayD<T>>) -> std::
         let b = blocks.into_iter().next().unwrap_or_else(|| unreachable!("one block"));
         return check_shape(b, &grid.shape);
     }
-    let mut out = ArrayD::<T>::default(IxDyn(&grid.shape));
+    // Every element is written below, once: the blocks' shapes are checked and they tile it.
+    let mut out = ArrayD::from_shape_vec(IxDyn(&grid.shape), buffer::uninit::<T>(grid.shape.iter().product()))
+        .map_err(|e| e.to_string())?;
     let offsets: Vec<Vec<usize>> = (0..grid.ndim()).map(|a| grid.offsets(a)).collect();
     let blocks: Vec<(Vec<usize>, ArrayD<T>)> = blocks
         .into_iter()
@@ -407,7 +410,7 @@ pub(crate) fn assemble<T: Element>(grid: &Grid, blocks: Vec<ArrayD<T>>) -> std::
         })
         .collect::<std::result::Result<_, _>>()?;
     // Rows of blocks (along axis 0) are copied in parallel, each into its own part of `out`.
-    let rows: Vec<ArrayViewMutD<'_, T>> = match grid.chunks[0].as_slice() {
+    let rows: Vec<ArrayViewMutD<'_, std::mem::MaybeUninit<T>>> = match grid.chunks[0].as_slice() {
         [] => Vec::new(),
         sizes => {
             let mut rest = out.view_mut();
@@ -432,10 +435,12 @@ pub(crate) fn assemble<T: Element>(grid: &Grid, blocks: Vec<ArrayD<T>>) -> std::
             for (axis, &i) in idx.iter().enumerate().skip(1) {
                 dst.slice_axis_inplace(Axis(axis), Slice::from(offsets[axis][i]..offsets[axis][i + 1]));
             }
-            dst.assign(&b);
+            b.assign_to(dst);
         }
     });
-    Ok(out)
+    // SAFETY: the blocks tile the array (each has its grid shape, checked above), so every
+    // element was written.
+    Ok(unsafe { out.assume_init() })
 }
 
 fn check_shape<T>(b: ArrayD<T>, want: &[usize]) -> std::result::Result<ArrayD<T>, String> {

@@ -87,6 +87,9 @@ struct Inner<T> {
     plan: Plan<T>,
     /// The partition tasks, made once so that every use of this bag shares them.
     nodes: OnceLock<Vec<Arc<Node>>>,
+    /// The files of a bag fresh from [`read_json`], so that [`pluck`](Bag::pluck) can parse
+    /// only its key out of each line.
+    json: Option<Arc<[read::Block]>>,
 }
 
 /// How the partitions are made.
@@ -171,18 +174,16 @@ pub(crate) fn truncated(text: &str, max: usize) -> String {
 impl<T: Data> Bag<T> {
     /// A bag whose partitions are the values of `nodes`.
     pub(crate) fn from_nodes(name: impl Into<Arc<str>>, nodes: Vec<Arc<Node>>) -> Self {
-        Bag { inner: Arc::new(Inner { name: name.into(), plan: Plan::Nodes(nodes), nodes: OnceLock::new() }) }
+        Bag::new(name.into(), Plan::Nodes(nodes), None)
     }
 
     /// A bag whose partition `i` is made by `stream` from the values of `inputs[i]`.
     pub(crate) fn from_stream(kind: &'static str, inputs: Inputs, stream: Arc<StreamFn<T>>) -> Self {
-        Bag {
-            inner: Arc::new(Inner {
-                name: Key::unique(kind).to_string().into(),
-                plan: Plan::Stream { inputs, stream },
-                nodes: OnceLock::new(),
-            }),
-        }
+        Bag::new(Key::unique(kind).to_string().into(), Plan::Stream { inputs, stream }, None)
+    }
+
+    fn new(name: Arc<str>, plan: Plan<T>, json: Option<Arc<[read::Block]>>) -> Self {
+        Bag { inner: Arc::new(Inner { name, plan, nodes: OnceLock::new(), json }) }
     }
 
     /// The inputs of each partition and the function that pushes its items.
@@ -498,7 +499,8 @@ pub fn from_sequence<T: Data>(items: impl IntoIterator<Item = T>, npartitions: u
 impl Bag<serde_json::Value> {
     /// The value under `key` of every item (a JSON object), as Dask's `pluck`. An item that
     /// is not an object or has no such key fails the task, naming the key and showing the
-    /// item.
+    /// item. Straight after [`read_json`], only `key`'s value is built from each line (the
+    /// rest is checked and skipped), and an error also names the file and line.
     ///
     /// ```
     /// use rask::prelude::*;
@@ -510,6 +512,9 @@ impl Bag<serde_json::Value> {
     /// # Ok::<(), rask::Error>(())
     /// ```
     pub fn pluck(&self, key: &str) -> Bag<serde_json::Value> {
+        if let Some(blocks) = &self.inner.json {
+            return read::pluck_json(blocks.clone(), key);
+        }
         let key: Arc<str> = key.into();
         self.chain("pluck", move |item, sink| match item {
             serde_json::Value::Object(mut map) => match map.remove(&*key) {

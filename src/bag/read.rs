@@ -6,14 +6,19 @@
 //! A `.gz` file is one partition. Lines are read into one reused buffer per task; a line
 //! ending (`\n` or `\r\n`) is not part of the item.
 
+use std::fmt;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::{Bag, Sink, stream_fn};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde_json::Value;
+
+use super::{Bag, Plan, Sink, pluck_error, stream_fn};
 use crate::dataframe::{expand, next_line_start};
 use crate::error::{BoxError, Error, Result};
+use crate::key::Key;
 
 /// How [`read_text_with`] and [`read_json_with`] split files into partitions.
 ///
@@ -38,7 +43,7 @@ impl Default for TextOptions {
 }
 
 /// One partition's bytes: a whole file, or the lines that start in `range` of a plain file.
-struct Block {
+pub(super) struct Block {
     path: PathBuf,
     gz: bool,
     range: Option<(u64, u64)>,
@@ -124,7 +129,7 @@ pub fn read_text_with(pattern: &str, options: TextOptions) -> Result<Bag<String>
 /// assert!(err.to_string().ends_with("bad.jsonl:2:10: expected value"), "{err}");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn read_json(pattern: &str) -> Result<Bag<serde_json::Value>> {
+pub fn read_json(pattern: &str) -> Result<Bag<Value>> {
     read_json_with(pattern, TextOptions::default())
 }
 
@@ -140,22 +145,101 @@ pub fn read_json(pattern: &str) -> Result<Bag<serde_json::Value>> {
 /// assert_eq!(b.count().compute()?, 3);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn read_json_with(pattern: &str, options: TextOptions) -> Result<Bag<serde_json::Value>> {
+pub fn read_json_with(pattern: &str, options: TextOptions) -> Result<Bag<Value>> {
     let blocks = blocks(pattern, &options)?;
     let inputs = (0..blocks.len()).map(|_| Vec::new()).collect();
-    let stream = stream_fn(move |i, _, sink: &mut Sink<'_, serde_json::Value>| {
+    let files = blocks.clone();
+    let stream = stream_fn(move |i, _, sink: &mut Sink<'_, Value>| {
+        let block = &files[i];
+        for_each_json_line(block, |line, n| match serde_json::from_slice(line) {
+            Ok(v) => sink(v),
+            Err(e) => Err(json_error(block, n, &e).into()),
+        })
+    });
+    Ok(Bag::new(Key::unique("read-json").to_string().into(), Plan::Stream { inputs, stream }, Some(blocks)))
+}
+
+/// `read_json(..).pluck(key)` in one pass: only `key`'s value is built from each line; the
+/// rest of the line is checked as JSON and skipped. A line that is not JSON, not an object,
+/// or has no `key` is parsed whole again, for the same error as without the shortcut, with
+/// its file and line.
+pub(super) fn pluck_json(blocks: Arc<[Block]>, key: &str) -> Bag<Value> {
+    let inputs = (0..blocks.len()).map(|_| Vec::new()).collect();
+    let key: Arc<str> = key.into();
+    let stream = stream_fn(move |i, _, sink: &mut Sink<'_, Value>| {
         let block = &blocks[i];
-        for_each_line(block, |line, n| {
-            if line.iter().all(u8::is_ascii_whitespace) {
-                return Ok(());
-            }
-            match serde_json::from_slice(line) {
-                Ok(v) => sink(v),
-                Err(e) => Err(json_error(block, n, &e).into()),
+        for_each_json_line(block, |line, n| {
+            let mut de = serde_json::Deserializer::from_slice(line);
+            match Pluck(&key).deserialize(&mut de).and_then(|v| de.end().map(|()| v)) {
+                Ok(Some(v)) => sink(v),
+                _ => match serde_json::from_slice::<Value>(line) {
+                    Ok(item) => Err(format!("{}: {}", location(block, n), pluck_error(&key, &item)).into()),
+                    Err(e) => Err(json_error(block, n, &e).into()),
+                },
             }
         })
     });
-    Ok(Bag::from_stream("read-json", inputs, stream))
+    Bag::from_stream("pluck", inputs, stream)
+}
+
+/// Reads a JSON object, building only the value under the key (`None` when it is absent;
+/// the last one when the key repeats, as `serde_json::Value` keeps).
+struct Pluck<'k>(&'k str);
+
+impl<'de> DeserializeSeed<'de> for Pluck<'_> {
+    type Value = Option<Value>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Option<Value>, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Pluck<'_> {
+    type Value = Option<Value>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Option<Value>, A::Error> {
+        let mut found = None;
+        while let Some(hit) = map.next_key_seed(KeyIs(self.0))? {
+            if hit {
+                found = Some(map.next_value::<Value>()?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// Reads an object key, telling whether it is the wanted one (without allocating).
+struct KeyIs<'k>(&'k str);
+
+impl<'de> DeserializeSeed<'de> for KeyIs<'_> {
+    type Value = bool;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<bool, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeyIs<'_> {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object key")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> std::result::Result<bool, E> {
+        Ok(key == self.0)
+    }
+}
+
+/// Calls `f` on each line of the block that is not blank, with its 0-based number.
+fn for_each_json_line(block: &Block, mut f: impl FnMut(&[u8], u64) -> Result<(), BoxError>) -> Result<(), BoxError> {
+    for_each_line(block, |line, n| if line.iter().all(u8::is_ascii_whitespace) { Ok(()) } else { f(line, n) })
 }
 
 /// `file:line:column: message`, serde's message without its own position.

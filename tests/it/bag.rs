@@ -324,6 +324,43 @@ fn read_json_names_the_malformed_line() {
 }
 
 #[test]
+fn pluck_after_read_json_matches_the_full_parse() {
+    let dir = temp_dir("pluck");
+    // Escaped and repeated keys, the key nested inside another value, every JSON type.
+    let lines = [
+        r#"{"message": "plain", "n": 1}"#,
+        r#"{"x": {"message": "inner"}, "message": ["outer", 2, null], "y": [{"message": 0}]}"#,
+        r#"  {"mes\u0073age": {"deep": [1.5, true, "é\n"]}}  "#,
+        r#"{"message": 1, "message": "last wins"}"#,
+        r#"{"a": "message", "message": null}"#,
+        r#"{"message": -12345678901234, "z": "\"message\": 3"}"#,
+    ];
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect::<String>().repeat(30);
+    std::fs::write(dir.join("p.jsonl"), &text).expect("write");
+    let pattern = format!("{}/p.jsonl", dir.display());
+    let want: Vec<Value> = text
+        .lines()
+        .map(|l| rask::serde_json::from_str::<Value>(l).expect("json")["message"].clone())
+        .collect();
+    assert_eq!(want[3], json!("last wins"));
+    for blocksize in [None, Some(97)] {
+        let b = db::read_json_with(&pattern, db::TextOptions { blocksize }).expect("reads");
+        assert_eq!(b.pluck("message").compute().expect("plucks"), want, "{blocksize:?}");
+        assert_eq!(b.map(|v: Value| v["message"].clone()).compute().expect("maps"), want, "{blocksize:?}");
+    }
+
+    // A missing key and a non-object name the file and line.
+    std::fs::write(dir.join("gaps.jsonl"), "{\"message\": 1}\n\n{\"other\": 2}\n").expect("write");
+    let err = db::read_json(&format!("{}/gaps.jsonl", dir.display())).expect("reads").pluck("message").compute();
+    let msg = err.expect_err("no key").to_string();
+    assert!(msg.contains("gaps.jsonl:3: pluck: no key 'message' in {\"other\":2}"), "{msg}");
+    std::fs::write(dir.join("scalar.jsonl"), "{\"message\": 1}\n7\n").expect("write");
+    let err = db::read_json(&format!("{}/scalar.jsonl", dir.display())).expect("reads").pluck("message").compute();
+    let msg = err.expect_err("not an object").to_string();
+    assert!(msg.contains("scalar.jsonl:2: pluck 'message': the item is not an object: 7"), "{msg}");
+}
+
+#[test]
 fn word_frequencies_from_json_lines() {
     let dir = temp_dir("words");
     let lines = sentences(500);
