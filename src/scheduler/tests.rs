@@ -111,7 +111,23 @@ fn cancellation_stops_work() {
     }
 }
 
+/// `cancel_all` cancels every computation of the process, other tests' too: the tests that
+/// call it are ignored in the shared run and run here, each in a process of its own.
 #[test]
+fn cancel_all_tests_run_alone() {
+    for name in ["cancel_all_reaches_a_running_computation", "cancel_all_interrupts_a_wait_for_a_future_but_not_the_future"] {
+        let exe = std::env::current_exe().expect("the test binary");
+        let out = std::process::Command::new(exe)
+            .args([&format!("scheduler::tests::{name}"), "--exact", "--ignored", "--test-threads=1"])
+            .output()
+            .expect("runs");
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success() && text.contains("1 passed"), "{name}:\n{text}");
+    }
+}
+
+#[test]
+#[ignore = "calls cancel_all: run by cancel_all_tests_run_alone"]
 fn cancel_all_reaches_a_running_computation() {
     let started = Arc::new(AtomicUsize::new(0));
     let parts: Vec<Delayed<u64>> = (0..100u64)
@@ -135,6 +151,7 @@ fn cancel_all_reaches_a_running_computation() {
 }
 
 #[test]
+#[ignore = "calls cancel_all: run by cancel_all_tests_run_alone"]
 fn cancel_all_interrupts_a_wait_for_a_future_but_not_the_future() {
     let client = rask::Client::builder().threads(1).dashboard(None).build().expect("a client");
     let (tx, rx) = std::sync::mpsc::channel::<()>();
