@@ -1,4 +1,6 @@
 //! Helpers shared by the benchmark binaries: arguments, Dask's JSON figures, peak memory.
+//! Each binary compiles this module and uses part of it.
+#![allow(dead_code)]
 
 /// The value after `name` on the command line.
 pub(crate) fn arg(args: &[String], name: &str) -> Option<String> {
