@@ -11,7 +11,7 @@ use ndarray::{ArrayD, ArrayViewD, IxDyn, Zip};
 use super::chunks::{Grid, show};
 use super::{Array, Element, Float, Number, fail, input};
 use crate::error::TaskError;
-use crate::key::Key;
+use crate::key::{Key, unique_name};
 use crate::node::{Node, Op};
 use crate::value::{Value, take, value};
 
@@ -163,7 +163,7 @@ impl<T: Element> Array<T> {
             );
         }
         // Partials: one per block, shaped like the block with length 1 along reduced axes.
-        let part_name: Arc<str> = Key::unique(leak(op, "-partial")).to_string().into();
+        let part_name = unique_name(&format!("{op}-partial"));
         let offsets: Vec<Vec<usize>> = (0..grid.ndim()).map(|a| grid.offsets(a)).collect();
         let partials: Vec<Arc<Node>> = (0..grid.len())
             .map(|flat| {
@@ -191,7 +191,7 @@ impl<T: Element> Array<T> {
             red.iter().for_each(|&a| idx[a] = 0);
             groups[out_grid.flat(&idx)].push(p);
         }
-        let merge_name: Arc<str> = Key::unique(leak(op, "-merge")).to_string().into();
+        let merge_name = unique_name(&format!("{op}-merge"));
         let roots: Vec<Arc<Node>> =
             groups.into_iter().enumerate().map(|(o, g)| merge_tree::<T, F>(f, g, &merge_name, o)).collect();
         // Results, dropping the reduced axes unless they are kept.
@@ -225,15 +225,6 @@ impl<T: Element> Array<T> {
             },
         )
     }
-}
-
-/// `op` plus a suffix as a `&'static str` key name (one small leak per distinct name).
-fn leak(op: &'static str, suffix: &'static str) -> &'static str {
-    use std::collections::HashMap;
-    use std::sync::Mutex;
-    static NAMES: Mutex<Option<HashMap<(&str, &str), &'static str>>> = Mutex::new(None);
-    let mut names = NAMES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    names.get_or_insert_with(HashMap::new).entry((op, suffix)).or_insert_with(|| Box::leak(format!("{op}{suffix}").into_boxed_str()))
 }
 
 fn idx_offsets(offsets: &[Vec<usize>], idx: &[usize]) -> Vec<usize> {
