@@ -129,6 +129,34 @@ element! {
     u64, "uint64", "<u8", int;
 }
 
+/// Each element type's NumPy code (without the byte order), name and Rust type.
+const TYPES: [(&str, &str, &str); 11] = [
+    ("f4", "float32", "f32"),
+    ("f8", "float64", "f64"),
+    ("i1", "int8", "i8"),
+    ("i2", "int16", "i16"),
+    ("i4", "int32", "i32"),
+    ("i8", "int64", "i64"),
+    ("u1", "uint8", "u8"),
+    ("u2", "uint16", "u16"),
+    ("u4", "uint32", "u32"),
+    ("u8", "uint64", "u64"),
+    ("b1", "bool", "bool"),
+];
+
+/// Why a file whose NumPy type is `numpy` cannot be read as `T`, with the call that can:
+/// `holds <f4, not float64: read it as f32, e.g. da::from_npy::<f32>(..)`.
+pub(crate) fn type_mismatch<T: Element>(numpy: &str, reader: &str) -> String {
+    let s = numpy.trim_start_matches(['<', '>', '|', '=']);
+    match TYPES.iter().find(|(code, name, _)| s == *code || s == *name) {
+        Some((_, _, rust)) => format!("holds {numpy}, not {}: read it as {rust}, e.g. da::{reader}::<{rust}>(..)", T::DTYPE),
+        None => {
+            let names: Vec<&str> = TYPES.iter().map(|t| t.1).collect();
+            format!("holds {numpy}, which rask cannot read (it reads {})", names.join(", "))
+        }
+    }
+}
+
 impl Element for bool {
     const DTYPE: &'static str = "bool";
     const NPY: &'static str = "|b1";
@@ -227,5 +255,34 @@ mod tests {
         assert_eq!(i32::from_json(&serde_json::json!(7)), Some(7));
         assert_eq!(u8::from_json(&serde_json::json!(300)), None);
         assert!(same_type::<f32>("<f4") && same_type::<f32>("float32") && !same_type::<f64>("<f4"));
+    }
+
+    /// Every element type is in `TYPES`, under its own NumPy code and name.
+    fn listed<T: Element>(rust: &str) {
+        let hint = format!("read it as {rust}, e.g. da::from_zarr::<{rust}>(..)");
+        for numpy in [T::NPY, T::DTYPE] {
+            let (msg, other) = if T::DTYPE == "float64" {
+                (type_mismatch::<f32>(numpy, "from_zarr"), "float32")
+            } else {
+                (type_mismatch::<f64>(numpy, "from_zarr"), "float64")
+            };
+            assert_eq!(msg, format!("holds {numpy}, not {other}: {hint}"));
+        }
+    }
+
+    #[test]
+    fn mismatched_types_name_the_type_to_ask_for() {
+        listed::<f32>("f32");
+        listed::<f64>("f64");
+        listed::<i8>("i8");
+        listed::<i16>("i16");
+        listed::<i32>("i32");
+        listed::<i64>("i64");
+        listed::<u8>("u8");
+        listed::<u16>("u16");
+        listed::<u32>("u32");
+        listed::<u64>("u64");
+        listed::<bool>("bool");
+        assert!(type_mismatch::<f32>("<c16", "from_npy").starts_with("holds <c16, which rask cannot read (it reads float32, "));
     }
 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use ndarray::{ArrayD, Axis, IxDyn, ShapeBuilder, Slice};
 
 use super::chunks::{Chunks, Grid, show};
-use super::element::{read_values, same_type};
+use super::element::{read_values, same_type, type_mismatch};
 use super::{Array, Element, fail};
 use crate::error::{Error, Result};
 
@@ -82,7 +82,7 @@ fn parse_header(text: &str, offset: u64) -> std::result::Result<Header, String> 
 /// let y = da::from_npy::<f32>(&path, [2, -1])?;
 /// assert_eq!(y.compute()?, x.compute()?);
 /// let e = da::from_npy::<f64>(&path, 2).unwrap_err();
-/// assert!(e.to_string().contains("holds <f4, not float64"));
+/// assert!(e.to_string().contains("holds <f4, not float64: read it as f32, e.g. da::from_npy::<f32>(..)"));
 /// # std::fs::remove_file(&path).ok();
 /// # Ok::<(), rask::Error>(())
 /// ```
@@ -90,7 +90,7 @@ pub fn from_npy<T: Element>(path: impl AsRef<Path>, chunks: impl Into<Chunks>) -
     let path = path.as_ref().to_path_buf();
     let h = read_header(&path)?;
     if !same_type::<T>(&h.descr) {
-        return Err(bad(&path, format!("holds {}, not {}", h.descr, T::DTYPE)));
+        return Err(bad(&path, type_mismatch::<T>(&h.descr, "from_npy")));
     }
     let big = h.descr.starts_with('>');
     let grid = Grid::new(&h.shape, &chunks.into(), std::mem::size_of::<T>())?;

@@ -14,7 +14,7 @@ use ndarray::{ArrayD, Axis, IxDyn, Slice};
 use serde_json::{Value as Json, json};
 
 use super::chunks::{Grid, show, split};
-use super::element::read_values;
+use super::element::{read_values, type_mismatch};
 use super::{Array, Element, fail, input};
 use crate::error::{Error, Result};
 use crate::key::Key;
@@ -223,7 +223,7 @@ pub fn from_zarr<T: Element>(store: impl AsRef<Path>) -> Result<Array<T>> {
     let store = store.as_ref().to_path_buf();
     let meta = read_meta(&store)?;
     if !super::element::same_type::<T>(&meta.dtype) {
-        return Err(bad(&store, format!("holds {}, not {}", meta.dtype, T::DTYPE)));
+        return Err(bad(&store, type_mismatch::<T>(&meta.dtype, "from_zarr")));
     }
     if meta.chunk.len() != meta.shape.len() || meta.chunk.contains(&0) {
         return Err(bad(&store, format!("chunk shape {} does not fit shape {}", show(&meta.chunk), show(&meta.shape))));
