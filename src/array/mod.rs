@@ -20,6 +20,7 @@
 //! # Ok::<(), rask::Error>(())
 //! ```
 
+mod blosc;
 mod buffer;
 mod chunks;
 mod create;

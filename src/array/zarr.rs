@@ -1,8 +1,9 @@
 //! Zarr arrays on disk, versions 2 and 3: `from_zarr` reads the metadata now and each chunk
 //! in its own task (one block per Zarr chunk); `to_zarr` writes one chunk per block.
 //!
-//! Codecs read: raw bytes (either endianness), `transpose` and C/F order, `gzip`, `zlib`,
-//! `zstd` and `crc32c`. `blosc` and sharding are refused with a message that says so.
+//! Codecs read: raw bytes (either endianness), `transpose` and C/F order, `blosc` (see
+//! `blosc.rs`), `gzip`, `zlib`, `zstd` and `crc32c`. Sharding and filters are refused with
+//! a message that says so. Written: raw, gzip or zstd.
 //! Missing chunks read as the fill value, as Zarr defines.
 
 use std::fs;
@@ -58,6 +59,7 @@ impl Default for ZarrOptions {
 /// A bytes-to-bytes step of a chunk's encoding.
 #[derive(Clone, Debug, PartialEq)]
 enum Codec {
+    Blosc,
     Gzip,
     Zlib,
     Zstd,
@@ -130,10 +132,13 @@ fn meta_v2(path: &Path, m: &Json) -> Result<Meta> {
     let codecs = match &m["compressor"] {
         Json::Null => vec![],
         c => match c["id"].as_str() {
+            Some("blosc") => vec![Codec::Blosc],
             Some("zlib") => vec![Codec::Zlib],
             Some("gzip") => vec![Codec::Gzip],
             Some("zstd") => vec![Codec::Zstd],
-            Some(other) => return Err(bad(path, format!("compressor '{other}' is not supported (rask reads zlib, gzip and zstd)"))),
+            Some(other) => {
+                return Err(bad(path, format!("compressor '{other}' is not supported (rask reads blosc, zlib, gzip and zstd)")));
+            }
             None => return Err(bad(path, "'compressor' has no id")),
         },
     };
@@ -178,12 +183,13 @@ fn meta_v3(path: &Path, m: &Json) -> Result<Meta> {
                 order = o.iter().map(|&i| order.get(i).copied().unwrap_or(i)).collect();
             }
             Some("bytes") => big_endian = c["configuration"]["endian"].as_str() == Some("big"),
+            Some("blosc") => codecs.push(Codec::Blosc),
             Some("gzip") => codecs.push(Codec::Gzip),
             Some("zstd") => codecs.push(Codec::Zstd),
             Some("crc32c") => codecs.push(Codec::Crc32c),
             Some("sharding_indexed") => return Err(bad(path, "sharded arrays are not supported")),
             Some(other) => {
-                return Err(bad(path, format!("codec '{other}' is not supported (rask reads bytes, transpose, gzip, zstd and crc32c)")));
+                return Err(bad(path, format!("codec '{other}' is not supported (rask reads bytes, transpose, blosc, gzip, zstd and crc32c)")));
             }
             None => return Err(bad(path, "a codec without a name")),
         }
@@ -292,6 +298,7 @@ fn decode(mut bytes: Vec<u8>, codecs: &[Codec]) -> std::result::Result<Vec<u8>, 
                 bytes.truncate(n);
                 bytes
             }
+            Codec::Blosc => super::blosc::decompress(&bytes).map_err(|e| format!("blosc: {e}"))?,
             Codec::Gzip => read_all(flate2::read::MultiGzDecoder::new(&bytes[..])).map_err(|e| format!("gzip: {e}"))?,
             Codec::Zlib => read_all(flate2::read::ZlibDecoder::new(&bytes[..])).map_err(|e| format!("zlib: {e}"))?,
             Codec::Zstd => zstd::decode_all(&bytes[..]).map_err(|e| format!("zstd: {e}"))?,
@@ -454,8 +461,8 @@ mod tests {
         assert_eq!((v3.order.clone(), v3.big_endian, v3.codecs.clone()), (vec![1, 0], true, vec![Codec::Zstd]));
         let v2 = meta_v2(Path::new("a"), &json!({"shape": [], "chunks": [], "dtype": "<i8", "compressor": null, "order": "C"})).expect("valid");
         assert_eq!(v2.key(&[]), "0");
-        let e = meta_v2(Path::new("s.zarr/.zarray"), &json!({"shape": [2], "chunks": [2], "dtype": "<i8", "compressor": {"id": "blosc"}}))
-            .expect_err("blosc");
-        assert!(e.to_string().starts_with("s.zarr/.zarray: compressor 'blosc' is not supported"), "{e}");
+        let e = meta_v2(Path::new("s.zarr/.zarray"), &json!({"shape": [2], "chunks": [2], "dtype": "<i8", "compressor": {"id": "lzma"}}))
+            .expect_err("lzma");
+        assert!(e.to_string().starts_with("s.zarr/.zarray: compressor 'lzma' is not supported (rask reads blosc, "), "{e}");
     }
 }

@@ -308,10 +308,15 @@ fn zarr_stores_round_trip_and_read_hand_written_ones() {
     assert_eq!(h.compute().expect("computes"), ndarray::array![[1, 2], [3, 4], [-1, -1]].into_dyn());
     let e = da::from_zarr::<f32>(&store).expect_err("wrong type");
     assert!(e.to_string().contains("hand.zarr: holds >i2, not float32"), "{e}");
-    std::fs::write(store.join(".zarray"), r#"{"zarr_format": 2, "shape": [3, 2], "chunks": [2, 2], "dtype": "<f8",
+    // A chunk that is not the blosc frame the metadata promises names the chunk's file.
+    std::fs::write(store.join(".zarray"), r#"{"zarr_format": 2, "shape": [3, 2], "chunks": [2, 2], "dtype": ">i2",
         "compressor": {"id": "blosc", "cname": "lz4"}, "fill_value": 0, "order": "C", "filters": null}"#).expect("written");
-    let e = da::from_zarr::<f64>(&store).expect_err("blosc");
-    assert!(e.to_string().contains("compressor 'blosc' is not supported"), "{e}");
+    let e = da::from_zarr::<i16>(&store).expect("metadata readable").compute().expect_err("not blosc");
+    assert!(e.to_string().contains("hand.zarr/0.0: blosc: a blosc frame shorter than its 16-byte header"), "{e}");
+    std::fs::write(store.join(".zarray"), r#"{"zarr_format": 2, "shape": [3, 2], "chunks": [2, 2], "dtype": "<f8",
+        "compressor": {"id": "lzma"}, "fill_value": 0, "order": "C", "filters": null}"#).expect("written");
+    let e = da::from_zarr::<f64>(&store).expect_err("lzma");
+    assert!(e.to_string().contains("compressor 'lzma' is not supported"), "{e}");
     let e = da::from_zarr::<f64>(dir.join("nothing.zarr")).expect_err("no store");
     assert!(e.to_string().contains("nothing.zarr"), "{e}");
 }
@@ -385,6 +390,22 @@ b = np.arange(24, dtype="<i8").reshape(4, 6) * 3 - 7
 np.save(d + "/p.npy", np.asfortranarray(b))
 zarr.create_array(d + "/p3.zarr", data=b, chunks=(3, 4))
 zarr.create_array(d + "/p2.zarr", data=b.astype(">f4"), chunks=(2, 5), zarr_format=2, order="F")
+# Blosc, every compressor and shuffle, over blocks with a leftover and elements of 1, 2, 4
+# and 8 bytes (values that compress, and noise).
+from numcodecs import Blosc
+from zarr.codecs import BloscCodec
+rng = np.random.default_rng(5)
+for t in ("u1", "<i2", "<f4", "<f8"):
+    c = (np.arange(3000 * 7).reshape(3000, 7) % 23 * 5).astype(t)
+    c[::3] = rng.integers(0, 100, size=c[::3].shape).astype(t)
+    np.save(d + "/blosc-" + t.strip("<") + ".npy", c)
+    for cname in ("blosclz", "lz4", "lz4hc", "zlib", "zstd"):
+        for shuffle in (0, 1, 2):
+            name = d + "/blosc-" + t.strip("<") + "-" + cname + "-" + str(shuffle)
+            comp = Blosc(cname=cname, clevel=5, shuffle=shuffle, blocksize=4096)
+            zarr.create_array(name + "-v2.zarr", data=c, chunks=(1000, 7), zarr_format=2, compressors=comp)
+    v3 = BloscCodec(cname="zstd", clevel=3, shuffle="bitshuffle", typesize=c.dtype.itemsize)
+    zarr.create_array(d + "/blosc-" + t.strip("<") + "-v3.zarr", data=c, chunks=(700, 7), compressors=v3)
 "#;
     let out = Command::new(python()).args(["-c", script]).arg(&dir).output().expect("python runs");
     assert!(out.status.success(), "python: {}", String::from_utf8_lossy(&out.stderr));
@@ -396,4 +417,19 @@ zarr.create_array(d + "/p2.zarr", data=b.astype(">f4"), chunks=(2, 5), zarr_form
     let f = da::from_zarr::<f32>(dir.join("p2.zarr")).expect("readable");
     assert_eq!(f.chunks(), vec![vec![2, 2], vec![5, 1]]);
     assert_eq!(f.compute().expect("computes"), b.mapv(|v| v as f32));
+    fn blosc_stores<T: rask::array::Element + PartialEq + std::fmt::Debug>(dir: &Path, t: &str) {
+        let want = da::from_npy::<T>(dir.join(format!("blosc-{t}.npy")), Chunks::Auto).expect("npy").compute().expect("reads");
+        let mut names = vec![format!("blosc-{t}-v3.zarr")];
+        for cname in ["blosclz", "lz4", "lz4hc", "zlib", "zstd"] {
+            names.extend((0..3).map(|shuffle| format!("blosc-{t}-{cname}-{shuffle}-v2.zarr")));
+        }
+        for name in names {
+            let got = da::from_zarr::<T>(dir.join(&name)).expect("readable").compute().expect("decompresses");
+            assert_eq!(got, want, "{name}");
+        }
+    }
+    blosc_stores::<u8>(&dir, "u1");
+    blosc_stores::<i16>(&dir, "i2");
+    blosc_stores::<f32>(&dir, "f4");
+    blosc_stores::<f64>(&dir, "f8");
 }
