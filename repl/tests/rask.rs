@@ -41,7 +41,7 @@ fn rask_run(name: &str, text: &str) -> Output {
 }
 
 #[test]
-fn run_prints_values_of_a_delayed_pipeline_and_a_dataframe() {
+fn run_prints_values_of_a_delayed_pipeline_a_dataframe_an_array_and_a_bag() {
     let out = rask_run(
         "pipeline.rs",
         r#"
@@ -62,6 +62,12 @@ let sums = dd::from_polars(pl, 2).groupby(["k"]).agg([col("v").sum()]);
 let computed = sums.compute()?;
 computed.sort(["k"], Default::default())?.column("v")?.i64()?.to_vec()
 sums
+
+let x = da::arange(0.0, 12.0, 1.0, 5)?.reshape_rows(3)?;
+x.sum(0).to_vec()?
+x
+let words = db::from_sequence(["a b", "b"], 2)?.flat_map(|s: &str| s.split(' ').map(String::from).collect::<Vec<_>>());
+words.frequencies_sorted().compute()?[0].clone()
 "#,
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -74,6 +80,10 @@ sums
     // A frame computed in one cell and sorted by polars in the next (cells share one polars).
     assert!(lines.contains(&"[Some(4), Some(2)]"), "the group sums: {stdout}");
     assert!(lines.contains(&"DataFrame: 1 partitions, columns k: str, v: i64"), "the frame's display: {stdout}");
+    // An array's column sums (0+3+6+9, ...) and display; a bag's most frequent word.
+    assert!(lines.contains(&"[18.0, 22.0, 26.0]"), "the array's sums: {stdout}");
+    assert!(lines.iter().any(|l| l.starts_with("Array<float64>: shape (4, 3), blocks")), "the array's display: {stdout}");
+    assert!(lines.contains(&r#"("b", 2)"#), "the bag's frequencies: {stdout}");
 }
 
 #[test]
