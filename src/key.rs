@@ -108,14 +108,14 @@ fn key_split(key: &str) -> &str {
     s
 }
 
-/// Spreads consecutive counters over the token space so tokens look unrelated, while staying
-/// unique: an odd multiplier is a bijection modulo 2^16 and modulo 2^32.
 /// A fresh layer name made at run time: `name-token`, as [`Key::unique`] shows, e.g.
 /// `sum-partial-3f2a`.
 pub(crate) fn unique_name(name: &str) -> Arc<str> {
     format!("{name}-{}", token(NEXT_TOKEN.fetch_add(1, Ordering::Relaxed))).into()
 }
 
+/// Spreads consecutive counters over the token space so tokens look unrelated, while staying
+/// unique: an odd multiplier is a bijection modulo 2^16 and modulo 2^32.
 fn token(id: u64) -> String {
     if id < 1 << 16 {
         format!("{:04x}", id.wrapping_mul(0x9e37) & 0xffff)

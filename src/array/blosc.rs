@@ -7,18 +7,26 @@
 const BYTE_SHUFFLE: u8 = 0x01;
 const MEMCPYED: u8 = 0x02;
 const BIT_SHUFFLE: u8 = 0x04;
+const EXTENDED: u8 = 0x08;
 const DONT_SPLIT: u8 = 0x10;
 
-/// The bytes a Blosc frame holds.
+/// The bytes a Blosc frame holds; `expected`, when known, is how many there must be
+/// (checked before anything is allocated).
 ///
 /// A corrupt or truncated frame is an error saying what is wrong, never a panic.
-pub(crate) fn decompress(src: &[u8]) -> Result<Vec<u8>, String> {
+pub(crate) fn decompress(src: &[u8], expected: Option<usize>) -> Result<Vec<u8>, String> {
     let header = src.get(..16).ok_or("a blosc frame shorter than its 16-byte header")?;
-    let (version, flags, typesize) = (header[0], header[2], usize::from(header[3]).max(1));
+    let (version, flags, typesize) = (header[0], header[2], usize::from(header[3]));
     let word = |at: usize| u32::from_le_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]]) as usize;
     let (nbytes, blocksize, cbytes) = (word(4), word(8), word(12));
+    if !(1..=2).contains(&version) || flags & EXTENDED != 0 {
+        return Err(format!("blosc format version {version} (flags {flags:#04x}) is not supported: rask reads Blosc 1 frames"));
+    }
     if cbytes > src.len() {
         return Err(format!("a blosc frame of {cbytes} bytes, truncated to {}", src.len()));
+    }
+    if let Some(n) = expected.filter(|&n| n != nbytes) {
+        return Err(format!("a blosc frame of {nbytes} bytes where {n} were expected"));
     }
     if flags & MEMCPYED != 0 {
         return src.get(16..16 + nbytes).map(<[u8]>::to_vec).ok_or_else(|| "a stored blosc frame is truncated".into());
@@ -26,23 +34,31 @@ pub(crate) fn decompress(src: &[u8]) -> Result<Vec<u8>, String> {
     if nbytes == 0 {
         return Ok(Vec::new());
     }
-    if blocksize == 0 {
-        return Err("a blosc frame with blocks of 0 bytes".into());
+    if typesize == 0 || blocksize == 0 || blocksize > nbytes {
+        return Err(format!("a blosc frame with blocks of {blocksize} bytes of elements of {typesize} for {nbytes} bytes"));
+    }
+    let nblocks = nbytes.div_ceil(blocksize);
+    if 16 + 4 * nblocks > cbytes {
+        return Err(format!("a blosc frame of {cbytes} bytes cannot hold the offsets of {nblocks} blocks"));
     }
     let codec = Codec::from_code(flags >> 5)?;
-    let nblocks = nbytes.div_ceil(blocksize);
+    // As c-blosc 1: byte shuffle wins when both are flagged; one byte needs no byte shuffle.
+    let byte_shuffle = flags & BYTE_SHUFFLE != 0;
+    let shuffled = (byte_shuffle && typesize > 1) || (!byte_shuffle && flags & BIT_SHUFFLE != 0);
+    // Frames from before the "don't split" flag split only small types in big enough blocks.
+    let split = flags & DONT_SPLIT == 0 && typesize <= 16 && blocksize / typesize >= 128;
     let mut out = vec![0u8; nbytes];
-    let mut tmp = vec![0u8; blocksize];
+    let mut tmp = vec![0u8; if shuffled { blocksize } else { 0 }];
     for (b, dest) in out.chunks_mut(blocksize).enumerate() {
         let start = 16 + 4 * b;
-        let offset = src.get(start..start + 4).map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]) as usize);
-        let mut at = offset.filter(|&o| o < src.len()).ok_or_else(|| format!("block {b} of {nblocks}: its offset is outside the frame"))?;
-        let leftover = dest.len() < blocksize;
-        let streams = if flags & DONT_SPLIT == 0 && !leftover { typesize } else { 1 };
-        let shuffled = (flags & BYTE_SHUFFLE != 0 && typesize > 1) || flags & BIT_SHUFFLE != 0;
+        let offset = u32::from_le_bytes([src[start], src[start + 1], src[start + 2], src[start + 3]]) as usize;
+        let mut at = Some(offset).filter(|&o| o < cbytes).ok_or_else(|| format!("block {b} of {nblocks}: its offset is outside the frame"))?;
+        let streams = if split && dest.len() == blocksize { typesize } else { 1 };
+        if dest.len() % streams != 0 {
+            return Err(format!("block {b}: {} bytes do not split into {streams} streams", dest.len()));
+        }
         let target = if shuffled { &mut tmp[..dest.len()] } else { &mut *dest };
-        let each = target.len() / streams;
-        for (s, part) in target.chunks_mut(each.max(1)).take(streams).enumerate() {
+        for (s, part) in target.chunks_mut(target.len() / streams).enumerate() {
             let len = src.get(at..at + 4).map(|w| i32::from_le_bytes([w[0], w[1], w[2], w[3]]));
             let len = len.and_then(|n| usize::try_from(n).ok()).ok_or_else(|| format!("block {b}, stream {s}: no valid size"))?;
             let data = src.get(at + 4..at + 4 + len).ok_or_else(|| format!("block {b}, stream {s}: truncated"))?;
@@ -56,10 +72,10 @@ pub(crate) fn decompress(src: &[u8]) -> Result<Vec<u8>, String> {
             }
             at += 4 + len;
         }
-        if flags & BIT_SHUFFLE != 0 {
-            bit_unshuffle(&tmp[..dest.len()], dest, typesize, version);
-        } else if shuffled {
+        if byte_shuffle && shuffled {
             byte_unshuffle(&tmp[..dest.len()], dest, typesize);
+        } else if shuffled {
+            bit_unshuffle(&tmp[..dest.len()], dest, typesize, version);
         }
     }
     Ok(out)
@@ -214,23 +230,52 @@ fn bit_unshuffle(src: &[u8], dest: &mut [u8], typesize: usize, version: u8) {
 mod tests {
     use super::*;
 
-    /// A frame by hand: two stored (uncompressed) byte-shuffled streams in one block.
-    #[test]
-    fn a_hand_made_frame_with_stored_streams() {
-        let values: [u16; 4] = [0x0102, 0x0304, 0x0506, 0x0708];
-        let mut frame = vec![2, 1, BYTE_SHUFFLE, 2];
-        for w in [8u32, 8, 16 + 4 + 2 * (4 + 4)] {
-            frame.extend(w.to_le_bytes());
+    /// A frame by hand: `values` (u16) byte-shuffled and stored (not compressed), in one
+    /// stream or, when `split`, in one stream per byte of the element.
+    fn stored_frame(values: &[u16], split: bool) -> Vec<u8> {
+        let n = values.len();
+        let streams: Vec<Vec<u8>> = if split {
+            (0..2).map(|i| values.iter().map(|v| v.to_le_bytes()[i]).collect()).collect()
+        } else {
+            vec![(0..2).flat_map(|i| values.iter().map(move |v| v.to_le_bytes()[i])).collect()]
+        };
+        let body: usize = streams.iter().map(|s| 4 + s.len()).sum();
+        let flags = BYTE_SHUFFLE | if split { 0 } else { DONT_SPLIT };
+        let mut frame = vec![2, 1, flags, 2];
+        for w in [2 * n, 2 * n, 16 + 4 + body] {
+            frame.extend((w as u32).to_le_bytes());
         }
         frame.extend(20u32.to_le_bytes());
-        for stream in [[0x02u8, 0x04, 0x06, 0x08], [0x01, 0x03, 0x05, 0x07]] {
-            frame.extend(4i32.to_le_bytes());
+        for stream in streams {
+            frame.extend((stream.len() as i32).to_le_bytes());
             frame.extend(stream);
         }
-        let want: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
-        assert_eq!(decompress(&frame), Ok(want));
-        assert_eq!(decompress(&frame[..30]), Err("a blosc frame of 36 bytes, truncated to 30".into()));
-        assert!(decompress(&frame[..5]).is_err());
+        frame
+    }
+
+    #[test]
+    fn hand_made_frames_and_bad_headers() {
+        let small: Vec<u16> = vec![0x0102, 0x0304, 0x0506, 0x0708];
+        let big: Vec<u16> = (0..128u16).map(|v| v * 515).collect();
+        for (values, split) in [(&small, false), (&big, true), (&big, false)] {
+            let want: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+            assert_eq!(decompress(&stored_frame(values, split), Some(want.len())), Ok(want), "split {split}");
+        }
+        let frame = stored_frame(&small, false);
+        assert_eq!(decompress(&frame[..30], None), Err("a blosc frame of 32 bytes, truncated to 30".into()));
+        assert_eq!(decompress(&frame, Some(16)), Err("a blosc frame of 8 bytes where 16 were expected".into()));
+        assert!(decompress(&frame[..5], None).is_err());
+        // Hostile headers, refused before anything is allocated: 4 GiB in one block where a
+        // Zarr chunk of 8 bytes is expected, and 4 GiB in blocks of 8 bytes (whose offsets
+        // the 32 bytes of the frame cannot hold).
+        let mut huge = frame.clone();
+        huge[4..12].copy_from_slice(&[0xff; 8]);
+        assert!(decompress(&huge, Some(8)).is_err_and(|e| e.contains("where 8 were expected")));
+        huge[8..12].copy_from_slice(&8u32.to_le_bytes());
+        assert!(decompress(&huge, None).is_err_and(|e| e.contains("cannot hold")));
+        let mut blosc2 = frame.clone();
+        blosc2[0] = 3;
+        assert!(decompress(&blosc2, None).is_err_and(|e| e.contains("version 3")));
     }
 
     #[test]

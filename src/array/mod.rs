@@ -394,6 +394,13 @@ impl<T: Element> Persist for Array<T> {
 
 /// The blocks of `grid` (C order) put together into one array.
 pub(crate) fn assemble<T: Element>(grid: &Grid, blocks: Vec<ArrayD<T>>) -> std::result::Result<ArrayD<T>, String> {
+    // The blocks must tile the array: the result is not initialised before they are copied.
+    if blocks.len() != grid.len() {
+        return Err(format!("{} blocks for a grid of {}", blocks.len(), grid.len()));
+    }
+    if let Some(a) = (0..grid.ndim()).find(|&a| grid.chunks[a].iter().sum::<usize>() != grid.shape[a]) {
+        return Err(format!("blocks along axis {a} add up to {}, not {}", grid.chunks[a].iter().sum::<usize>(), grid.shape[a]));
+    }
     if blocks.len() == 1 {
         let b = blocks.into_iter().next().unwrap_or_else(|| unreachable!("one block"));
         return check_shape(b, &grid.shape);

@@ -268,8 +268,8 @@ fn read_chunk<T: Element>(file: &Path, meta: &Meta, shape: &[usize], fill: T) ->
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ArrayD::from_elem(IxDyn(shape), fill)),
             Err(e) => return Err(Error::Io { path: file.to_path_buf(), source: e }),
         };
-        let bytes = decode(raw, &meta.codecs).map_err(|e| bad(file, e))?;
         let size = std::mem::size_of::<T>();
+        let bytes = decode(raw, &meta.codecs, count * size).map_err(|e| bad(file, e))?;
         if bytes.len() != count * size {
             return Err(bad(file, format!("the chunk holds {} bytes, expected {}", bytes.len(), count * size)));
         }
@@ -290,15 +290,20 @@ fn read_chunk<T: Element>(file: &Path, meta: &Meta, shape: &[usize], fill: T) ->
     Ok(if a.is_standard_layout() { a } else { a.as_standard_layout().into_owned() })
 }
 
-fn decode(mut bytes: Vec<u8>, codecs: &[Codec]) -> std::result::Result<Vec<u8>, String> {
-    for c in codecs.iter().rev() {
+/// The chunk's bytes from what is stored: the codecs undone from last to first. The first
+/// codec gives the chunk's `expected` bytes.
+fn decode(mut bytes: Vec<u8>, codecs: &[Codec], expected: usize) -> std::result::Result<Vec<u8>, String> {
+    for (i, c) in codecs.iter().enumerate().rev() {
         bytes = match c {
             Codec::Crc32c => {
                 let n = bytes.len().checked_sub(4).ok_or("a crc32c chunk shorter than its checksum")?;
                 bytes.truncate(n);
                 bytes
             }
-            Codec::Blosc => super::blosc::decompress(&bytes).map_err(|e| format!("blosc: {e}"))?,
+            Codec::Blosc => {
+                let expected = Some(expected).filter(|_| i == 0);
+                super::blosc::decompress(&bytes, expected).map_err(|e| format!("blosc: {e}"))?
+            }
             Codec::Gzip => read_all(flate2::read::MultiGzDecoder::new(&bytes[..])).map_err(|e| format!("gzip: {e}"))?,
             Codec::Zlib => read_all(flate2::read::ZlibDecoder::new(&bytes[..])).map_err(|e| format!("zlib: {e}"))?,
             Codec::Zstd => zstd::decode_all(&bytes[..]).map_err(|e| format!("zstd: {e}"))?,

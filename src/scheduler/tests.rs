@@ -127,7 +127,7 @@ fn cancel_all_tests_run_alone() {
 }
 
 #[test]
-#[ignore = "calls cancel_all: run by cancel_all_tests_run_alone"]
+#[ignore = "calls cancel_all, which reaches other tests: run alone by cancel_all_tests_run_alone"]
 fn cancel_all_reaches_a_running_computation() {
     let started = Arc::new(AtomicUsize::new(0));
     let parts: Vec<Delayed<u64>> = (0..100u64)
@@ -151,7 +151,7 @@ fn cancel_all_reaches_a_running_computation() {
 }
 
 #[test]
-#[ignore = "calls cancel_all: run by cancel_all_tests_run_alone"]
+#[ignore = "calls cancel_all, which reaches other tests: run alone by cancel_all_tests_run_alone"]
 fn cancel_all_interrupts_a_wait_for_a_future_but_not_the_future() {
     let client = rask::Client::builder().threads(1).dashboard(None).build().expect("a client");
     let (tx, rx) = std::sync::mpsc::channel::<()>();

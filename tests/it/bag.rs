@@ -349,6 +349,24 @@ fn pluck_after_read_json_matches_the_full_parse() {
         assert_eq!(b.map(|v: Value| v["message"].clone()).compute().expect("maps"), want, "{blocksize:?}");
     }
 
+    // What the rest of a line holds is checked as `read_json` checks it: a lone surrogate,
+    // a number out of range, bytes that are not UTF-8.
+    let bad: [&[u8]; 3] = [br#"{"message": 1, "b": "\ud800"}"#, br#"{"message": 1, "b": 1e400}"#, b"{\"message\": 1, \"b\": \"\xff\"}"];
+    for (i, line) in bad.iter().enumerate() {
+        let path = dir.join(format!("bad-{i}.jsonl"));
+        std::fs::write(&path, [&b"{\"message\": 0}\n"[..], line, b"\n"].concat()).expect("write");
+        let pattern = path.display().to_string();
+        let at = format!("bad-{i}.jsonl:2:");
+        let whole = db::read_json(&pattern).expect("reads").count().compute().expect_err("invalid").to_string();
+        let plucked = db::read_json(&pattern).expect("reads").pluck("message").compute().expect_err("invalid").to_string();
+        let tail = |msg: &str| msg.split_once(&at).map(|(_, t)| t.to_string());
+        assert!(tail(&whole).is_some() && tail(&plucked) == tail(&whole), "{whole} / {plucked}");
+    }
+    let nested = format!("{{\"message\": 1, \"b\": {}{}}}", "[".repeat(200), "]".repeat(200));
+    std::fs::write(dir.join("deep.jsonl"), format!("{nested}\n")).expect("write");
+    let err = db::read_json(&format!("{}/deep.jsonl", dir.display())).expect("reads").pluck("message").compute();
+    assert!(err.expect_err("too deep").to_string().contains("recursion limit exceeded"));
+
     // A missing key and a non-object name the file and line.
     std::fs::write(dir.join("gaps.jsonl"), "{\"message\": 1}\n\n{\"other\": 2}\n").expect("write");
     let err = db::read_json(&format!("{}/gaps.jsonl", dir.display())).expect("reads").pluck("message").compute();
