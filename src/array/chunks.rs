@@ -29,6 +29,9 @@ pub enum Chunks {
     Size(Vec<i64>),
     /// The block sizes along each axis.
     Explicit(Vec<Vec<usize>>),
+    /// Text that is not `"auto"`, refused when the array is made.
+    #[doc(hidden)]
+    Unknown(String),
 }
 
 /// What `"auto"` aims at per block, as Dask's `array.chunk-size`.
@@ -37,7 +40,7 @@ pub(crate) const AUTO_BYTES: usize = 128 << 20;
 impl From<&str> for Chunks {
     /// `"auto"`; any other text is kept and refused when the array is made.
     fn from(s: &str) -> Chunks {
-        if s == "auto" { Chunks::Auto } else { Chunks::Size(vec![i64::MIN]) }
+        if s == "auto" { Chunks::Auto } else { Chunks::Unknown(s.to_string()) }
     }
 }
 
@@ -103,21 +106,22 @@ impl Grid {
                         )));
                     }
                 };
-                let mut out = Vec::with_capacity(shape.len());
+                let mut each = Vec::with_capacity(shape.len());
                 for (axis, (&n, &size)) in shape.iter().zip(&sizes).enumerate() {
-                    let size = match size {
+                    each.push(match size {
                         -1 => n.max(1),
                         s if s >= 1 => s as usize,
-                        i64::MIN => return Err(Error::Invalid("chunks: expected \"auto\", a size or sizes".into())),
                         s => {
                             return Err(Error::Invalid(format!(
                                 "chunks: size {s} along axis {axis} (a block size is at least 1, or -1 for the whole axis)"
                             )));
                         }
-                    };
-                    out.push(split(n, size));
+                    });
                 }
-                out
+                regular(shape, &each).map_err(|e| Error::Invalid(format!("chunks: {e}")))?
+            }
+            Chunks::Unknown(text) => {
+                return Err(Error::Invalid(format!("chunks: {text:?} is not a chunk size (\"auto\", a size, or a size per axis)")));
             }
             Chunks::Explicit(c) => {
                 if c.len() != shape.len() {
@@ -129,16 +133,24 @@ impl Grid {
                     )));
                 }
                 for (axis, (sizes, &n)) in c.iter().zip(shape).enumerate() {
-                    let total: usize = sizes.iter().sum();
-                    if total != n || (n > 0 && sizes.contains(&0)) {
+                    let total = sizes.iter().try_fold(0usize, |t, &s| t.checked_add(s));
+                    if total != Some(n) {
+                        let total = total.map_or_else(|| "more than fits in memory".into(), |t| t.to_string());
                         return Err(Error::Invalid(format!(
                             "chunks: the block sizes {} along axis {axis} add up to {total}, but the shape {} has {n} there",
                             show(sizes),
                             show(shape)
                         )));
                     }
+                    if n > 0 && sizes.contains(&0) {
+                        return Err(Error::Invalid(format!(
+                            "chunks: the block sizes {} along axis {axis} include an empty block",
+                            show(sizes)
+                        )));
+                    }
                 }
-                c.clone()
+                // An axis of length 0 is one empty block, whatever was written for it.
+                c.iter().zip(shape).map(|(sizes, &n)| if n == 0 { vec![0] } else { sizes.clone() }).collect()
             }
         };
         Ok(Grid { shape: shape.to_vec(), chunks })
@@ -209,6 +221,23 @@ pub(crate) fn starts(sizes: &[usize]) -> Vec<usize> {
 }
 
 /// `n` cut into blocks of `size` (the last one smaller); an empty axis has one empty block.
+/// The most blocks an array may have: past this the graph alone would not fit in memory.
+const MAX_BLOCKS: usize = 1 << 26;
+
+/// Blocks of `sizes[a]` (each at least 1) along each axis `a` of `shape`, the last one
+/// smaller; an error when that makes more than [`MAX_BLOCKS`].
+pub(crate) fn regular(shape: &[usize], sizes: &[usize]) -> std::result::Result<Vec<Vec<usize>>, String> {
+    let count = shape.iter().zip(sizes).try_fold(1usize, |total, (&n, &size)| total.checked_mul(n.div_ceil(size).max(1)));
+    match count {
+        Some(c) if c <= MAX_BLOCKS => Ok(shape.iter().zip(sizes).map(|(&n, &size)| split(n, size)).collect()),
+        _ => Err(format!(
+            "blocks of {} over shape {} make more than {MAX_BLOCKS} blocks; choose larger blocks",
+            show(sizes),
+            show(shape)
+        )),
+    }
+}
+
 pub(crate) fn split(n: usize, size: usize) -> Vec<usize> {
     if n == 0 {
         return vec![0];

@@ -103,18 +103,35 @@ pub fn arange<T: Number>(start: T, stop: T, step: T, chunks: impl Into<Chunks>) 
     if s == 0.0 || !s.is_finite() || !a.is_finite() || !b.is_finite() {
         return Err(Error::Invalid(format!("arange: step {step} from {start} to {stop} makes no range")));
     }
+    if T::INTEGER {
+        // Exactly, in i128: integers past 2^53 have no f64 of their own.
+        let whole = |x: T| x.to_i128().unwrap_or_default();
+        let (a, b, s) = (whole(start), whole(stop), whole(step));
+        let n = usize::try_from((b - a + s - s.signum()) / s).unwrap_or(0);
+        return generated("arange", n, chunks, move |i| num_traits::cast::<i128, T>(a + i as i128 * s));
+    }
     let n = ((b - a) / s).ceil().max(0.0) as usize;
+    generated("arange", n, chunks, move |i| num_traits::cast::<f64, T>(a + i as f64 * s))
+}
+
+/// A 1-D array of `n` values, the `i`-th made by `at(i)` (`None`: it does not fit the type).
+fn generated<T: Element>(
+    op: &'static str,
+    n: usize,
+    chunks: impl Into<Chunks>,
+    at: impl Fn(usize) -> Option<T> + Copy + Send + Sync + 'static,
+) -> Result<Array<T>> {
     let grid = Grid::new(&[n], &chunks.into(), std::mem::size_of::<T>())?;
     let offsets = grid.offsets(0);
     Ok(Array::layer(
-        "arange",
+        op,
         grid,
         |_| Vec::new(),
         |idx| {
             let (lo, hi) = (offsets[idx[0]], offsets[idx[0] + 1]);
             Box::new(move |_| {
-                let v: Option<Vec<T>> = (lo..hi).map(|i| num_traits::cast::<f64, T>(a + i as f64 * s)).collect();
-                let v = v.ok_or_else(|| fail("arange: a value does not fit the element type"))?;
+                let v: Option<Vec<T>> = (lo..hi).map(at).collect();
+                let v = v.ok_or_else(|| fail(format!("{op}: a value does not fit the element type")))?;
                 ArrayD::from_shape_vec(IxDyn(&[hi - lo]), v).map_err(|e| fail(e.to_string()))
             })
         },

@@ -46,12 +46,28 @@ pub trait Element: Data + Copy + PartialEq + PartialOrd + Default + fmt::Debug +
 /// A number type: arithmetic, sums and means.
 ///
 /// `Mean` is the type of a mean or standard deviation: the float itself for `f32` and `f64`,
-/// `f64` for integers (as in NumPy).
+/// `f64` for integers (as in NumPy). A sum is of the element type itself; an integer sum
+/// that overflows it is an error (NumPy would wrap around), so convert first:
+///
+/// ```
+/// use rask::prelude::*;
+/// let x = da::ones::<u8>(&[300], 100)?;
+/// assert!(x.sum(da::All).compute().unwrap_err().to_string().contains("overflows uint8"));
+/// assert_eq!(x.astype::<u64>().sum(da::All).item()?, 300);
+/// assert_eq!(x.mean(da::All).item()?, 1.0);
+/// # Ok::<(), rask::Error>(())
+/// ```
 pub trait Number:
     Element + num_traits::Num + NumCast + ToPrimitive + std::iter::Sum + std::ops::AddAssign + std::ops::MulAssign
 {
+    /// Whether the type is an integer type.
+    #[doc(hidden)]
+    const INTEGER: bool;
     /// What a mean, variance or norm of these numbers is.
     type Mean: Float;
+    /// `self + other`, or `None` when an integer sum overflows.
+    #[doc(hidden)]
+    fn checked_plus(self, other: Self) -> Option<Self>;
     /// The largest and smallest values (the start of a min/max).
     #[doc(hidden)]
     fn bounds() -> (Self, Self);
@@ -174,42 +190,46 @@ impl Element for bool {
     }
 }
 
-macro_rules! number {
-    ($mean:ty, $abs:ident: $($t:ty),*) => {$(
+macro_rules! integer {
+    ($abs:ident: $($t:ty),*) => {$(
         impl Number for $t {
-            type Mean = $mean;
+            const INTEGER: bool = true;
+            type Mean = f64;
+            fn checked_plus(self, other: Self) -> Option<Self> {
+                self.checked_add(other)
+            }
             fn bounds() -> (Self, Self) {
                 (<$t>::MIN, <$t>::MAX)
             }
-            number!(@abs $abs);
+            integer!(@abs $abs);
         }
     )*};
     (@abs signed) => { fn abs_value(self) -> Self { self.abs() } };
     (@abs unsigned) => { fn abs_value(self) -> Self { self } };
 }
 
-number!(f64, signed: i8, i16, i32, i64);
-number!(f64, unsigned: u8, u16, u32, u64);
+integer!(signed: i8, i16, i32, i64);
+integer!(unsigned: u8, u16, u32, u64);
 
-impl Number for f32 {
-    type Mean = f32;
-    fn bounds() -> (Self, Self) {
-        (f32::NEG_INFINITY, f32::INFINITY)
-    }
-    fn abs_value(self) -> Self {
-        self.abs()
-    }
+macro_rules! float {
+    ($($t:ty),*) => {$(
+        impl Number for $t {
+            const INTEGER: bool = false;
+            type Mean = $t;
+            fn checked_plus(self, other: Self) -> Option<Self> {
+                Some(self + other)
+            }
+            fn bounds() -> (Self, Self) {
+                (<$t>::NEG_INFINITY, <$t>::INFINITY)
+            }
+            fn abs_value(self) -> Self {
+                self.abs()
+            }
+        }
+    )*};
 }
 
-impl Number for f64 {
-    type Mean = f64;
-    fn bounds() -> (Self, Self) {
-        (f64::NEG_INFINITY, f64::INFINITY)
-    }
-    fn abs_value(self) -> Self {
-        self.abs()
-    }
-}
+float!(f32, f64);
 
 /// Reads `count` values from `r` through a small buffer (no copy of the whole file's bytes).
 pub(crate) fn read_values<T: Element>(mut r: impl std::io::Read, count: usize, big_endian: bool) -> std::io::Result<Vec<T>> {

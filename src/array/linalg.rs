@@ -51,7 +51,10 @@ pub enum NormOrd {
 /// ```
 pub fn norm<T: Float>(x: &Array<T>, ord: NormOrd, axes: impl Into<Axes>) -> Array<T> {
     let axes = axes.into();
-    let ndim = x.ndim();
+    let ndim = match x.grid() {
+        Ok(g) => g.ndim(),
+        Err(e) => return Array::invalid("norm", e),
+    };
     let red = match axes.resolve(ndim) {
         Ok(r) => r,
         Err(e) => return Array::invalid("norm", e),

@@ -92,6 +92,11 @@ pub fn from_npy<T: Element>(path: impl AsRef<Path>, chunks: impl Into<Chunks>) -
     if !same_type::<T>(&h.descr) {
         return Err(bad(&path, type_mismatch::<T>(&h.descr, "from_npy")));
     }
+    let need = h.shape.iter().try_fold(std::mem::size_of::<T>() as u64, |n, &d| n.checked_mul(d as u64));
+    let have = std::fs::metadata(&path).map_err(|e| Error::Io { path: path.clone(), source: e })?.len().saturating_sub(h.offset);
+    if need.is_none_or(|n| n > have) {
+        return Err(bad(&path, format!("the header's shape {} of {} needs more bytes than the {have} the file holds", show(&h.shape), h.descr)));
+    }
     let big = h.descr.starts_with('>');
     let grid = Grid::new(&h.shape, &chunks.into(), std::mem::size_of::<T>())?;
     let offsets: Vec<Vec<usize>> = (0..grid.ndim()).map(|a| grid.offsets(a)).collect();

@@ -73,6 +73,8 @@ impl Axes {
         self.axes.is_none()
     }
 
+    /// The axes as positions in an array of `ndim` dimensions, in the order given (a matrix
+    /// norm reads the first as rows, the second as columns).
     pub(crate) fn resolve(&self, ndim: usize) -> std::result::Result<Vec<usize>, String> {
         let Some(given) = &self.axes else { return Ok((0..ndim).collect()) };
         let mut out = Vec::with_capacity(given.len());
@@ -86,7 +88,6 @@ impl Axes {
             }
             out.push(r as usize);
         }
-        out.sort_unstable();
         Ok(out)
     }
 }
@@ -136,7 +137,8 @@ pub(crate) trait Fold<T>: Copy + Send + Sync + 'static {
     /// `j`: the element's position among the reduced elements of its block, in C order.
     fn step(&self, acc: Self::Acc, x: T, j: u64) -> Self::Acc;
     fn merge(&self, a: Self::Acc, b: Self::Acc) -> Self::Acc;
-    fn finish(&self, a: Self::Acc) -> Self::Out;
+    /// The result of an accumulator, or why there is none (an integer sum that overflowed).
+    fn finish(&self, a: Self::Acc) -> std::result::Result<Self::Out, String>;
     /// Turns block positions (`j`) in the accumulator into positions in the whole array.
     fn relocate(&self, a: Self::Acc, _global: &dyn Fn(u64) -> u64) -> Self::Acc {
         a
@@ -152,10 +154,11 @@ impl<T: Element> Array<T> {
             Ok(g) => g.clone(),
             Err(e) => return Array::invalid(op, e),
         };
-        let red = match along.resolve(grid.ndim()) {
+        let mut red = match along.resolve(grid.ndim()) {
             Ok(r) => r,
             Err(e) => return Array::invalid(op, e),
         };
+        red.sort_unstable();
         if F::NEEDS_ELEMENTS && red.iter().any(|&a| grid.shape[a] == 0) {
             return Array::invalid(
                 op,
@@ -220,7 +223,8 @@ impl<T: Element> Array<T> {
                 let shape = fg.block_shape(idx);
                 Box::new(move |mut inputs: Vec<Value>| {
                     let acc = take::<ArrayD<F::Acc>>(inputs.remove(0)).map_err(|e| fail(e.to_string()))?;
-                    acc.mapv(|a| f.finish(a)).into_shape_with_order(IxDyn(&shape)).map_err(|e| fail(e.to_string()))
+                    let out: Vec<F::Out> = acc.iter().map(|&a| f.finish(a)).collect::<std::result::Result<_, _>>().map_err(|e| fail(format!("{op}: {e}")))?;
+                    ArrayD::from_shape_vec(IxDyn(&shape), out).map_err(|e| fail(e.to_string()))
                 })
             },
         )
@@ -297,22 +301,23 @@ fn merge_tree<T: Element, F: Fold<T>>(f: F, mut level: Vec<Arc<Node>>, name: &Ar
     level.pop().unwrap_or_else(|| unreachable!("every output block has at least one partial"))
 }
 
+/// Sums in the element type; `None` once an integer sum overflowed it.
 #[derive(Clone, Copy)]
 struct Sum;
 impl<T: Number> Fold<T> for Sum {
-    type Acc = T;
+    type Acc = Option<T>;
     type Out = T;
-    fn init(&self) -> T {
-        T::zero()
+    fn init(&self) -> Option<T> {
+        Some(T::zero())
     }
-    fn step(&self, a: T, x: T, _: u64) -> T {
-        a + x
+    fn step(&self, a: Option<T>, x: T, _: u64) -> Option<T> {
+        a?.checked_plus(x)
     }
-    fn merge(&self, a: T, b: T) -> T {
-        a + b
+    fn merge(&self, a: Option<T>, b: Option<T>) -> Option<T> {
+        a?.checked_plus(b?)
     }
-    fn finish(&self, a: T) -> T {
-        a
+    fn finish(&self, a: Option<T>) -> std::result::Result<T, String> {
+        a.ok_or_else(|| format!("the sum overflows {}; convert first, e.g. x.astype::<i64>().sum(..)", T::DTYPE))
     }
 }
 
@@ -336,8 +341,8 @@ impl<T: Float> Fold<T> for SumOf<T> {
     fn merge(&self, a: f64, b: f64) -> f64 {
         a + b
     }
-    fn finish(&self, a: f64) -> T {
-        num_traits::cast((self.root)(a, self.p)).unwrap_or_else(<T as num_traits::Float>::nan)
+    fn finish(&self, a: f64) -> std::result::Result<T, String> {
+        Ok(num_traits::cast((self.root)(a, self.p)).unwrap_or_else(<T as num_traits::Float>::nan))
     }
 }
 
@@ -356,8 +361,8 @@ impl<T: Float> Fold<T> for SumSquares {
     fn merge(&self, a: T, b: T) -> T {
         a + b
     }
-    fn finish(&self, a: T) -> T {
-        num_traits::Float::sqrt(a)
+    fn finish(&self, a: T) -> std::result::Result<T, String> {
+        Ok(num_traits::Float::sqrt(a))
     }
 }
 
@@ -393,14 +398,15 @@ impl<T: Number> Fold<T> for Moments {
         let d = b.1 - a.1;
         (n, a.1 + d * b.0 / n, a.2 + b.2 + d * d * a.0 * b.0 / n)
     }
-    fn finish(&self, (n, mean, m2): MomentAcc) -> T::Mean {
+    fn finish(&self, (n, mean, m2): MomentAcc) -> std::result::Result<T::Mean, String> {
         let v = match self.var_ddof {
             None if n > 0.0 => mean,
-            Some(ddof) if n > ddof as f64 => m2 / (n - ddof as f64),
+            // As NumPy: divided by max(n - ddof, 0), so inf (or NaN) when ddof >= n.
+            Some(ddof) if n > 0.0 => m2 / (n - ddof as f64).max(0.0),
             _ => f64::NAN,
         };
         let v = if self.sqrt { v.sqrt() } else { v };
-        num_traits::cast(v).unwrap_or_else(num_traits::Float::nan)
+        Ok(num_traits::cast(v).unwrap_or_else(num_traits::Float::nan))
     }
 }
 
@@ -423,8 +429,8 @@ impl<T: Number> Fold<T> for Extreme {
         // NaN propagates, as in NumPy.
         if a.is_nan() || (!b.is_nan() && if self.max { a >= b } else { a <= b }) { a } else { b }
     }
-    fn finish(&self, a: T) -> T {
-        a
+    fn finish(&self, a: T) -> std::result::Result<T, String> {
+        Ok(a)
     }
 }
 
@@ -444,18 +450,23 @@ impl<T: Number> Fold<T> for ArgExtreme {
         self.merge(a, (x, j, true))
     }
     fn merge(&self, a: Self::Acc, b: Self::Acc) -> Self::Acc {
-        // The first of equal values wins; the first NaN wins over everything.
+        // The first of equal values wins and the first NaN wins over everything, by position
+        // in the array: partials do not arrive in that order when blocks cut a later axis.
         let better = |x: T, y: T| if self.max { x > y } else { x < y };
-        match (a.2, b.2) {
-            (false, _) => b,
-            (_, false) => a,
-            _ if a.0.is_nan() => a,
-            _ if b.0.is_nan() || better(b.0, a.0) => b,
-            _ => a,
-        }
+        let b_wins = match (a.2, b.2) {
+            (false, _) => true,
+            (_, false) => false,
+            _ => match (a.0.is_nan(), b.0.is_nan()) {
+                (true, true) => b.1 < a.1,
+                (true, false) => false,
+                (false, true) => true,
+                (false, false) => better(b.0, a.0) || (b.0 == a.0 && b.1 < a.1),
+            },
+        };
+        if b_wins { b } else { a }
     }
-    fn finish(&self, a: Self::Acc) -> i64 {
-        a.1 as i64
+    fn finish(&self, a: Self::Acc) -> std::result::Result<i64, String> {
+        Ok(a.1 as i64)
     }
     fn relocate(&self, a: Self::Acc, global: &dyn Fn(u64) -> u64) -> Self::Acc {
         (a.0, global(a.1), a.2)
@@ -463,7 +474,8 @@ impl<T: Number> Fold<T> for ArgExtreme {
 }
 
 impl<T: Number> Array<T> {
-    /// The sum along `axes` (see [`Axes`]).
+    /// The sum along `axes` (see [`Axes`]); an integer sum that overflows the element type
+    /// is an error (see [`Number`]).
     ///
     /// ```
     /// use rask::prelude::*;

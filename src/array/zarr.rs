@@ -10,11 +10,12 @@ use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use ndarray::{ArrayD, Axis, IxDyn, Slice};
 use serde_json::{Value as Json, json};
 
-use super::chunks::{Grid, show, split};
+use super::chunks::{Grid, regular, show};
 use super::element::{read_values, type_mismatch};
 use super::{Array, Element, fail, input};
 use crate::error::{Error, Result};
@@ -180,7 +181,12 @@ fn meta_v3(path: &Path, m: &Json) -> Result<Meta> {
         match c["name"].as_str() {
             Some("transpose") => {
                 let o = usizes(&c["configuration"]["order"], path, "transpose order")?;
-                order = o.iter().map(|&i| order.get(i).copied().unwrap_or(i)).collect();
+                let mut sorted = o.clone();
+                sorted.sort_unstable();
+                if !sorted.iter().copied().eq(0..shape.len()) {
+                    return Err(bad(path, format!("transpose order {} is not an order of the {} axes", show(&o), shape.len())));
+                }
+                order = o.iter().map(|&i| order[i]).collect();
             }
             Some("bytes") => big_endian = c["configuration"]["endian"].as_str() == Some("big"),
             Some("blosc") => codecs.push(Codec::Blosc),
@@ -234,10 +240,13 @@ pub fn from_zarr<T: Element>(store: impl AsRef<Path>) -> Result<Array<T>> {
     if meta.chunk.len() != meta.shape.len() || meta.chunk.contains(&0) {
         return Err(bad(&store, format!("chunk shape {} does not fit shape {}", show(&meta.chunk), show(&meta.shape))));
     }
+    if meta.chunk.iter().try_fold(std::mem::size_of::<T>(), |n, &c| n.checked_mul(c)).is_none_or(|n| n > MAX_CHUNK_BYTES) {
+        return Err(bad(&store, format!("chunks of shape {} are larger than rask reads (16 GiB)", show(&meta.chunk))));
+    }
     let fill = if meta.fill.is_null() { T::default() } else {
         T::from_json(&meta.fill).ok_or_else(|| bad(&store, format!("fill_value {} is not a {}", meta.fill, T::DTYPE)))?
     };
-    let chunks = meta.shape.iter().zip(&meta.chunk).map(|(&n, &c)| split(n, c)).collect();
+    let chunks = regular(&meta.shape, &meta.chunk).map_err(|e| bad(&store, e))?;
     let grid = Grid { shape: meta.shape.clone(), chunks };
     let g = grid.clone();
     let meta = Arc::new(meta);
@@ -252,6 +261,10 @@ pub fn from_zarr<T: Element>(store: impl AsRef<Path>) -> Result<Array<T>> {
     ))
 }
 
+/// The largest chunk `from_zarr` accepts, so that a store's metadata cannot ask for more
+/// memory than a machine has.
+const MAX_CHUNK_BYTES: usize = 16 << 30;
+
 fn read_chunk<T: Element>(file: &Path, meta: &Meta, shape: &[usize], fill: T) -> Result<ArrayD<T>> {
     let count: usize = meta.chunk.iter().product();
     let values: Vec<T> = if meta.codecs.is_empty() {
@@ -260,6 +273,10 @@ fn read_chunk<T: Element>(file: &Path, meta: &Meta, shape: &[usize], fill: T) ->
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ArrayD::from_elem(IxDyn(shape), fill)),
             Err(e) => return Err(Error::Io { path: file.to_path_buf(), source: e }),
         };
+        let len = f.metadata().map_err(|e| Error::Io { path: file.to_path_buf(), source: e })?.len();
+        if len < (count * std::mem::size_of::<T>()) as u64 {
+            return Err(bad(file, format!("the chunk holds {len} bytes, expected {}", count * std::mem::size_of::<T>())));
+        }
         read_values(f, count, meta.big_endian)
             .map_err(|e| bad(file, format!("the chunk is shorter than {count} values ({e})")))?
     } else {
@@ -350,24 +367,51 @@ pub fn to_zarr_with<T: Element>(store: impl AsRef<Path>, x: &Array<T>, options: 
     if !matches!(options.version, 2 | 3) {
         return Err(Error::Invalid(format!("to_zarr: Zarr version {} (2 or 3)", options.version)));
     }
-    if store.exists() {
-        if !options.overwrite {
-            return Err(bad(&store, "already exists (set ZarrOptions::overwrite to replace it)"));
-        }
-        fs::remove_dir_all(&store).map_err(|e| Error::Io { path: store.clone(), source: e })?;
+    if store.exists() && !options.overwrite {
+        return Err(bad(&store, "already exists (set ZarrOptions::overwrite to replace it)"));
     }
-    fs::create_dir_all(&store).map_err(|e| Error::Io { path: store.clone(), source: e })?;
-    let (meta_file, meta_json, meta) = metadata::<T>(&grid.shape, &chunk, options);
+    // The store is written beside its destination and moved there when every chunk is
+    // written: a failed write leaves the old store whole, and `x` may read the store it
+    // replaces.
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Io { path, source }
+    };
+    let staging = staging_path(&store);
+    fs::create_dir_all(&staging).map_err(io(&staging))?;
+    let written = write_store(&staging, &x, &grid, &chunk, options).and_then(|()| {
+        if store.exists() {
+            fs::remove_dir_all(&store).map_err(io(&store))?;
+        }
+        fs::rename(&staging, &store).map_err(io(&store))
+    });
+    if written.is_err() {
+        let _ = fs::remove_dir_all(&staging);
+    }
+    written
+}
+
+/// A hidden directory next to `store`, unique to this process and call.
+fn staging_path(store: &Path) -> PathBuf {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let name = store.file_name().map_or_else(|| "store".into(), |n| n.to_string_lossy().into_owned());
+    let hidden = format!(".{name}.rask-write-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+    store.with_file_name(hidden)
+}
+
+/// The metadata file and one chunk file per block of `x` (by its own task) under `dir`.
+fn write_store<T: Element>(dir: &Path, x: &Array<T>, grid: &Grid, chunk: &[usize], options: &ZarrOptions) -> Result<()> {
+    let (meta_file, meta_json, meta) = metadata::<T>(&grid.shape, chunk, options);
     let text = serde_json::to_string_pretty(&meta_json).map_err(|e| Error::Internal(e.to_string()))?;
-    fs::write(store.join(meta_file), text).map_err(|e| Error::Io { path: store.join(meta_file), source: e })?;
+    fs::write(dir.join(meta_file), text).map_err(|e| Error::Io { path: dir.join(meta_file), source: e })?;
     let meta = Arc::new(meta);
     let name: Arc<str> = Key::unique("to-zarr").to_string().into();
     let level = options.compression;
     let writes: Vec<crate::Delayed<()>> = (0..grid.len())
         .map(|flat| {
             let idx = grid.index(flat);
-            let file = store.join(meta.key(&idx));
-            let chunk = chunk.clone();
+            let file = dir.join(meta.key(&idx));
+            let chunk = chunk.to_vec();
             let run = move |mut inputs: Vec<Value>| {
                 let b = input::<T>(inputs.remove(0))?;
                 write_chunk(&file, b, &chunk, level).map(value).map_err(|e| fail(e.to_string()))

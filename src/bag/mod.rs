@@ -475,8 +475,10 @@ impl<T: Data> Bag<T> {
 /// # Ok::<(), rask::Error>(())
 /// ```
 pub fn from_sequence<T: Data>(items: impl IntoIterator<Item = T>, npartitions: usize) -> Result<Bag<T>> {
-    if npartitions == 0 {
-        return Err(Error::Invalid("from_sequence: npartitions must be at least 1".into()));
+    /// Past this, the graph of partitions alone would not fit in memory.
+    const MAX_PARTITIONS: usize = 1 << 26;
+    if npartitions == 0 || npartitions > MAX_PARTITIONS {
+        return Err(Error::Invalid(format!("from_sequence: npartitions is {npartitions}; it must be from 1 to {MAX_PARTITIONS}")));
     }
     let mut items: Vec<T> = items.into_iter().collect();
     let len = items.len();
@@ -484,7 +486,7 @@ pub fn from_sequence<T: Data>(items: impl IntoIterator<Item = T>, npartitions: u
     let mut parts = Vec::with_capacity(npartitions);
     // Split from the end so that each split_off moves only its own items.
     for i in (0..npartitions).rev() {
-        let start = len * i / npartitions;
+        let start = (len as u128 * i as u128 / npartitions as u128) as usize;
         parts.push(items.split_off(start));
     }
     parts.reverse();

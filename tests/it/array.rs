@@ -44,6 +44,11 @@ fn creation_matches_ndarray() {
     assert_eq!(da::zeros::<i32>(&[0, 3], 2).expect("valid").compute().expect("computes").shape(), &[0, 3]);
     let r = da::arange(-3.0, 3.0, 0.5, 5).expect("valid").to_vec().expect("computes");
     assert_eq!(r, (0..12).map(|i| -3.0 + 0.5 * f64::from(i)).collect::<Vec<_>>());
+    // Integer ranges are exact past 2^53, where f64 has gaps.
+    let big = 1i64 << 53;
+    assert_eq!(da::arange(big + 1, big + 4, 1, 2).expect("valid").to_vec().expect("computes"), (big + 1..big + 4).collect::<Vec<_>>());
+    assert_eq!(da::arange(10u8, 0, 255, 2).expect("valid").to_vec().expect("computes"), [] as [u8; 0]);
+    assert_eq!(da::arange(7i32, -6, -4, 2).expect("valid").to_vec().expect("computes"), (-5..=7).rev().step_by(4).collect::<Vec<_>>());
     // The same seed and chunks give the same numbers, whatever the scheduler.
     let x = da::random(&[50, 4], [7, 3], 9).expect("valid");
     let y = x.compute_with(Scheduler::Sync).expect("computes");
@@ -59,7 +64,16 @@ fn bad_chunks_and_shapes_name_what_is_wrong() {
     let e = da::ones::<f64>(&[10, 4], [2, 2, 2]).expect_err("3 sizes for 2 axes");
     assert!(e.to_string().contains("3 sizes given for an array of 2 dimensions"), "{e}");
     let e = da::ones::<f64>(&[10], "big").expect_err("not auto");
-    assert!(e.to_string().contains("\"auto\""), "{e}");
+    assert_eq!(e.to_string(), "chunks: \"big\" is not a chunk size (\"auto\", a size, or a size per axis)");
+    let e = da::ones::<f64>(&[10], vec![vec![0, 10]]).expect_err("an empty block");
+    assert_eq!(e.to_string(), "chunks: the block sizes (0, 10) along axis 0 include an empty block");
+    let e = da::ones::<u8>(&[1 << 40, 1 << 20], 1).expect_err("too many blocks");
+    assert!(e.to_string().contains("choose larger blocks"), "{e}");
+    // An empty axis is one empty block, however it was written.
+    let empty = da::zeros::<f64>(&[0, 3], vec![vec![], vec![3]]).expect("valid");
+    assert_eq!(empty.chunks(), vec![vec![0], vec![3]]);
+    assert_eq!(empty.sum(0).to_vec().expect("computes"), [0.0; 3]);
+    assert_eq!((&empty + &empty.rechunk(1)).compute().expect("computes").shape(), [0, 3]);
     let x = da::ones::<f64>(&[4, 3], 2).expect("valid");
     let y = da::ones::<f64>(&[4], 2).expect("valid");
     let e = (&x + &y).compute().expect_err("(4, 3) and (4,) do not broadcast");
@@ -135,10 +149,34 @@ fn reductions_along_axes_match_ndarray() {
     assert!(t.max(da::All).item().expect("one value").is_nan());
     let e = da::zeros::<f64>(&[0, 3], 2).expect("valid").max(0).compute().expect_err("empty");
     assert!(e.to_string().contains("zero-size array"), "{e}");
-    // Integers: sums stay integers, means are f64.
+    // Ties and NaN go to the first in the array's order, also when blocks cut the last axis
+    // (partials then arrive out of that order).
+    for (values, chunks) in [(vec![0.0, 0.0, 9.0, 0.0, 9.0, 0.0, 0.0, 0.0], [2, 2]), (vec![1.0, 0.0, f64::NAN, 0.0, f64::NAN, 0.0, 0.0, 0.0], [2, 2])] {
+        let m = ndarray::Array::from_shape_vec((2, values.len() / 2), values.clone()).expect("2 rows").into_dyn();
+        let first = |better: fn(f64, f64) -> bool| {
+            values.iter().enumerate().fold((0, values[0]), |b, (i, &v)| if !b.1.is_nan() && (v.is_nan() || better(v, b.1)) { (i, v) } else { b }).0 as i64
+        };
+        let x = da::from_array(m, chunks).expect("valid");
+        assert_eq!(x.argmax(da::All).item().expect("one value"), first(|v, b| v > b), "{values:?}");
+        assert_eq!(x.argmin(da::All).item().expect("one value"), first(|v, b| v < b), "{values:?}");
+    }
+    // Integers: sums stay integers, means are f64; a sum that overflows its type is refused
+    // (within a block and when partials merge), not wrapped around.
     let i = da::from_array(ndarray::array![[1i64, 2], [3, 4], [5, 7]], 2).expect("valid");
     assert_eq!(i.sum(0).to_vec().expect("computes"), [9, 13]);
     assert_eq!(i.mean(1).to_vec().expect("computes"), [1.5, 3.5, 6.0]);
+    for chunks in [300, 64] {
+        let bytes = da::from_array(ndarray::Array::from_elem(300, 200u8).into_dyn(), chunks).expect("valid");
+        let e = bytes.sum(da::All).compute().expect_err("60,000 is past u8");
+        assert!(e.to_string().ends_with("sum: the sum overflows uint8; convert first, e.g. x.astype::<i64>().sum(..)"), "{e}");
+        assert_eq!(bytes.astype::<u64>().sum(da::All).item().expect("one value"), 300 * 200);
+    }
+    let small = da::from_array(ndarray::array![-100i8, 27, -50, -100], 2).expect("valid");
+    let e = small.sum(0).item().expect_err("-223 is past i8");
+    assert!(e.to_string().contains("overflows int8"), "{e}");
+    assert_eq!(small.slice(s![..3]).sum(0).item().expect("fits"), -100 + 27 - 50);
+    // ddof past the count divides by zero, as NumPy's max(n - ddof, 0).
+    assert_eq!(t.slice(s![..3]).var(da::All.ddof(4)).item().expect("one value"), f64::INFINITY);
 }
 
 #[test]
@@ -220,6 +258,12 @@ fn norms_qr_and_svd() {
     let row_sums = a.map_axis(Axis(1), |r| r.iter().map(|v| v.abs()).sum::<f64>());
     assert!((linalg::norm(&x, NormOrd::NegInf, da::All).item().expect("one") - row_sums.fold(f64::INFINITY, |m: f64, &v| m.min(v))).abs() < 1e-9);
     assert!(linalg::norm(&x, NormOrd::P(2.0), da::All).compute().is_err(), "spectral norm is refused");
+    // Axes (1, 0) read axis 1 as the rows, as NumPy: the 1-norm is then the largest row sum.
+    assert!((linalg::norm(&x, NormOrd::P(1.0), da::axes([1, 0])).item().expect("one") - row_sums.fold(0.0, |m: f64, &v| m.max(v))).abs() < 1e-9);
+    assert!((linalg::norm(&x, NormOrd::Inf, da::axes([1, 0])).item().expect("one") - col_sums.fold(0.0, |m: f64, &v| m.max(v))).abs() < 1e-9);
+    // An invalid input's own error comes out, not one about axes.
+    let e = linalg::norm(&(&x + &da::ones::<f64>(&[3], 3).expect("valid")), NormOrd::P(1.0), 0).compute().expect_err("(40, 4) and (3,)");
+    assert_eq!(e.to_string(), "norm: add: operands could not be broadcast together with shapes (40, 4) (3,)");
 
     let (q, r) = linalg::qr(&x).expect("tall and skinny");
     assert_eq!(q.chunks()[0], x.chunks()[0]);
@@ -251,8 +295,8 @@ fn npy_files_read_as_numpy_writes_them() {
     let dir = temp_dir("npy");
     // Files written byte by byte: 1..=6 as little-endian i32 of shape (2, 3), in C order
     // and in Fortran order (where the same bytes are the transpose's layout).
-    let npy = |fortran: &str| {
-        let mut header = format!("{{'descr': '<i4', 'fortran_order': {fortran}, 'shape': (2, 3), }}");
+    let npy = |fortran: &str, shape: &str| {
+        let mut header = format!("{{'descr': '<i4', 'fortran_order': {fortran}, 'shape': {shape}, }}");
         while (10 + header.len() + 1) % 64 != 0 {
             header.push(' ');
         }
@@ -263,16 +307,20 @@ fn npy_files_read_as_numpy_writes_them() {
         (1..=6i32).for_each(|v| bytes.extend(v.to_le_bytes()));
         bytes
     };
-    std::fs::write(dir.join("c.npy"), npy("False")).expect("written");
+    std::fs::write(dir.join("c.npy"), npy("False", "(2, 3)")).expect("written");
     let x = da::from_npy::<i32>(dir.join("c.npy"), [1, 2]).expect("a valid file");
     assert_eq!(x.compute().expect("computes"), ndarray::array![[1, 2, 3], [4, 5, 6]].into_dyn());
-    std::fs::write(dir.join("f.npy"), npy("True")).expect("written");
+    std::fs::write(dir.join("f.npy"), npy("True", "(2, 3)")).expect("written");
     let y = da::from_npy::<i32>(dir.join("f.npy"), 1).expect("a valid file");
     assert_eq!(y.compute().expect("computes"), ndarray::array![[1, 3, 5], [2, 4, 6]].into_dyn());
     // Round trip, and what is wrong with a bad file.
     let z = da::from_array(numbers(&[5, 3], 14), 2).expect("valid");
     da::to_npy(dir.join("z.npy"), &z).expect("written");
     assert_eq!(da::from_npy::<f64>(dir.join("z.npy"), [2, 2]).expect("valid").compute().expect("computes"), z.compute().expect("computes"));
+    // A header that promises more than the file holds is refused before anything is read.
+    std::fs::write(dir.join("huge.npy"), npy("False", "(200000000000,)")).expect("written");
+    let e = da::from_npy::<i32>(dir.join("huge.npy"), -1).expect_err("a short file");
+    assert!(e.to_string().contains("huge.npy: the header's shape (200000000000,) of <i4 needs more bytes than the 24 the file holds"), "{e}");
     std::fs::write(dir.join("bad.npy"), b"not numpy").expect("written");
     let e = da::from_npy::<f64>(dir.join("bad.npy"), 1).expect_err("no magic");
     assert!(e.to_string().contains("bad.npy: not a .npy file"), "{e}");
@@ -292,6 +340,19 @@ fn zarr_stores_round_trip_and_read_hand_written_ones() {
         assert_eq!(y.chunks(), x.chunks());
         assert_eq!(y.compute().expect("computes"), a, "version {version} {compression:?}");
     }
+    // Overwriting the store an array reads from: the new store replaces the old one only
+    // when it is whole.
+    let store = dir.join("twice.zarr");
+    da::to_zarr(&store, &x).expect("written");
+    let read = da::from_zarr::<f32>(&store).expect("readable");
+    da::to_zarr_with(&store, &(&read * 2.0), &ZarrOptions { overwrite: true, ..ZarrOptions::default() }).expect("rewritten");
+    assert_eq!(da::from_zarr::<f32>(&store).expect("readable").compute().expect("computes"), &a * 2.0);
+    let bad = &da::from_zarr::<f32>(&store).expect("readable") + &da::ones::<f32>(&[3], 3).expect("valid");
+    assert!(da::to_zarr_with(&store, &bad, &ZarrOptions { overwrite: true, ..ZarrOptions::default() }).is_err());
+    assert_eq!(da::from_zarr::<f32>(&store).expect("still there").compute().expect("computes"), &a * 2.0);
+    let e = da::to_zarr(&store, &x).expect_err("exists");
+    assert!(e.to_string().contains("twice.zarr: already exists"), "{e}");
+    assert_eq!(std::fs::read_dir(&dir).expect("listed").filter(|e| e.as_ref().is_ok_and(|e| e.file_name().to_string_lossy().starts_with('.'))).count(), 0, "no staging left");
     // Irregular blocks are rechunked to the largest block before writing.
     let irregular = x.rechunk(vec![vec![2, 5, 4], vec![6]]);
     da::to_zarr(dir.join("irregular.zarr"), &irregular).expect("written");
@@ -317,6 +378,13 @@ fn zarr_stores_round_trip_and_read_hand_written_ones() {
         "compressor": {"id": "lzma"}, "fill_value": 0, "order": "C", "filters": null}"#).expect("written");
     let e = da::from_zarr::<f64>(&store).expect_err("lzma");
     assert!(e.to_string().contains("compressor 'lzma' is not supported"), "{e}");
+    let v3 = dir.join("transposed.zarr");
+    std::fs::create_dir_all(&v3).expect("created");
+    std::fs::write(v3.join("zarr.json"), r#"{"zarr_format": 3, "node_type": "array", "shape": [2, 2], "data_type": "int16",
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [2, 2]}}, "fill_value": 0,
+        "codecs": [{"name": "transpose", "configuration": {"order": [0, 5]}}, {"name": "bytes", "configuration": {"endian": "little"}}]}"#).expect("written");
+    let e = da::from_zarr::<i16>(&v3).expect_err("not a permutation");
+    assert!(e.to_string().contains("transposed.zarr/zarr.json: transpose order (0, 5) is not an order of the 2 axes"), "{e}");
     let e = da::from_zarr::<f64>(dir.join("nothing.zarr")).expect_err("no store");
     assert!(e.to_string().contains("nothing.zarr"), "{e}");
 }

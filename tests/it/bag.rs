@@ -225,6 +225,14 @@ fn take_computes_only_the_leading_partitions() {
 }
 
 #[test]
+fn from_sequence_refuses_impossible_partition_counts() {
+    for n in [0, usize::MAX] {
+        let e = db::from_sequence(0..3, n).expect_err("no such partitioning");
+        assert_eq!(e.to_string(), format!("from_sequence: npartitions is {n}; it must be from 1 to 67108864"));
+    }
+}
+
+#[test]
 fn read_text_line_endings() {
     let dir = temp_dir("endings");
     std::fs::write(dir.join("a.txt"), "one\ntwo\n\nfour\n").expect("write");
