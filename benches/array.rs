@@ -25,7 +25,8 @@ const COLS: usize = 128;
 
 /// The store, written once: uniform numbers in blocks of about 128 MiB, uncompressed.
 fn generate(rows: usize) -> Result<PathBuf, rask::Error> {
-    let store = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("target/bench-data/embeddings-{rows}x{COLS}.zarr"));
+    let store =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("target/bench-data/embeddings-{rows}x{COLS}.zarr"));
     if !store.join("zarr.json").exists() {
         let x = da::random(&[rows, COLS], [(128 << 20) / (COLS * 4), COLS], 42)?.astype::<f32>() - 0.5f32;
         let options = ZarrOptions { compression: Compression::None, overwrite: true, ..ZarrOptions::default() };
@@ -65,7 +66,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Ok(());
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    println!("data: {rows} x {COLS} float32 ({:.0} MB) in {} (ready in {:.1} s), {cores} cores", (rows * COLS * 4) as f64 / 1e6, store.display(), t.elapsed().as_secs_f64());
+    println!(
+        "data: {rows} x {COLS} float32 ({:.0} MB) in {} (ready in {:.1} s), {cores} cores",
+        (rows * COLS * 4) as f64 / 1e6,
+        store.display(),
+        t.elapsed().as_secs_f64()
+    );
 
     let mut best = f64::INFINITY;
     let mut rask_sum = 0.0;
@@ -86,11 +92,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         plain_sum = plain(&store, rows)?;
         plain_best = plain_best.min(t.elapsed().as_secs_f64());
     }
-    assert!((rask_sum - plain_sum).abs() <= 1e-6 * plain_sum.abs().max(1.0) * 10.0, "rask {rask_sum} != ndarray {plain_sum}");
+    assert!(
+        (rask_sum - plain_sum).abs() <= 1e-6 * plain_sum.abs().max(1.0) * 10.0,
+        "rask {rask_sum} != ndarray {plain_sum}"
+    );
     let ideal = plain_best / cores as f64;
     println!("\nnormalize rows by their L2 norm ({blocks} blocks), best of {repeat}:");
     println!("  rask                     {best:>8.3} s");
-    println!("  ndarray, one core        {plain_best:>8.3} s   -> ideal on {cores} cores {ideal:.3} s; rask is {:.2}x of it (target <= 1.5x)", best / ideal);
+    println!(
+        "  ndarray, one core        {plain_best:>8.3} s   -> ideal on {cores} cores {ideal:.3} s; rask is {:.2}x of it (target <= 1.5x)",
+        best / ideal
+    );
     match arg(&args, "--dask").and_then(|p| std::fs::read_to_string(p).ok()) {
         Some(json) => {
             let dask = json_number(&json, "normalize_seconds").unwrap_or(f64::NAN);

@@ -91,10 +91,10 @@ pub mod prelude {
         CancelToken, Client, Collection, Data, Delayed, Future, FutureStatus, Graph, Persist, RunOptions, Scheduler,
         Task, Visualize, graph, literal,
     };
-    pub use polars::prelude::{Expr, IntoLazy, col, len, lit};
     /// The crates whose types arrays and bags hand out: `ndarray::array![..]`,
     /// `serde_json::Value`.
     pub use crate::{ndarray, serde_json};
+    pub use polars::prelude::{Expr, IntoLazy, col, len, lit};
     /// The `#[delayed]` attribute (the `delayed!` macro lives at the crate root; see the crate docs).
     pub use rask_macros::delayed;
 }

@@ -82,7 +82,10 @@ words.frequencies_sorted().compute()?[0].clone()
     assert!(lines.contains(&"DataFrame: 1 partitions, columns k: str, v: i64"), "the frame's display: {stdout}");
     // An array's column sums (0+3+6+9, ...) and display; a bag's most frequent word.
     assert!(lines.contains(&"[18.0, 22.0, 26.0]"), "the array's sums: {stdout}");
-    assert!(lines.iter().any(|l| l.starts_with("Array<float64>: shape (4, 3), blocks")), "the array's display: {stdout}");
+    assert!(
+        lines.iter().any(|l| l.starts_with("Array<float64>: shape (4, 3), blocks")),
+        "the array's display: {stdout}"
+    );
     assert!(lines.contains(&r#"("b", 2)"#), "the bag's frequencies: {stdout}");
 }
 

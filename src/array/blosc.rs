@@ -20,7 +20,9 @@ pub(crate) fn decompress(src: &[u8], expected: Option<usize>) -> Result<Vec<u8>,
     let word = |at: usize| u32::from_le_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]]) as usize;
     let (nbytes, blocksize, cbytes) = (word(4), word(8), word(12));
     if !(1..=2).contains(&version) || flags & EXTENDED != 0 {
-        return Err(format!("blosc format version {version} (flags {flags:#04x}) is not supported: rask reads Blosc 1 frames"));
+        return Err(format!(
+            "blosc format version {version} (flags {flags:#04x}) is not supported: rask reads Blosc 1 frames"
+        ));
     }
     if cbytes > src.len() {
         return Err(format!("a blosc frame of {cbytes} bytes, truncated to {}", src.len()));
@@ -35,7 +37,9 @@ pub(crate) fn decompress(src: &[u8], expected: Option<usize>) -> Result<Vec<u8>,
         return Ok(Vec::new());
     }
     if typesize == 0 || blocksize == 0 || blocksize > nbytes {
-        return Err(format!("a blosc frame with blocks of {blocksize} bytes of elements of {typesize} for {nbytes} bytes"));
+        return Err(format!(
+            "a blosc frame with blocks of {blocksize} bytes of elements of {typesize} for {nbytes} bytes"
+        ));
     }
     let nblocks = nbytes.div_ceil(blocksize);
     if 16 + 4 * nblocks > cbytes {
@@ -52,7 +56,9 @@ pub(crate) fn decompress(src: &[u8], expected: Option<usize>) -> Result<Vec<u8>,
     for (b, dest) in out.chunks_mut(blocksize).enumerate() {
         let start = 16 + 4 * b;
         let offset = u32::from_le_bytes([src[start], src[start + 1], src[start + 2], src[start + 3]]) as usize;
-        let mut at = Some(offset).filter(|&o| o < cbytes).ok_or_else(|| format!("block {b} of {nblocks}: its offset is outside the frame"))?;
+        let mut at = Some(offset)
+            .filter(|&o| o < cbytes)
+            .ok_or_else(|| format!("block {b} of {nblocks}: its offset is outside the frame"))?;
         let streams = if split && dest.len() == blocksize { typesize } else { 1 };
         if dest.len() % streams != 0 {
             return Err(format!("block {b}: {} bytes do not split into {streams} streams", dest.len()));
@@ -60,7 +66,9 @@ pub(crate) fn decompress(src: &[u8], expected: Option<usize>) -> Result<Vec<u8>,
         let target = if shuffled { &mut tmp[..dest.len()] } else { &mut *dest };
         for (s, part) in target.chunks_mut(target.len() / streams).enumerate() {
             let len = src.get(at..at + 4).map(|w| i32::from_le_bytes([w[0], w[1], w[2], w[3]]));
-            let len = len.and_then(|n| usize::try_from(n).ok()).ok_or_else(|| format!("block {b}, stream {s}: no valid size"))?;
+            let len = len
+                .and_then(|n| usize::try_from(n).ok())
+                .ok_or_else(|| format!("block {b}, stream {s}: no valid size"))?;
             let data = src.get(at + 4..at + 4 + len).ok_or_else(|| format!("block {b}, stream {s}: truncated"))?;
             if len == part.len() {
                 part.copy_from_slice(data);

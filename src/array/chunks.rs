@@ -121,7 +121,9 @@ impl Grid {
                 regular(shape, &each).map_err(|e| Error::Invalid(format!("chunks: {e}")))?
             }
             Chunks::Unknown(text) => {
-                return Err(Error::Invalid(format!("chunks: {text:?} is not a chunk size (\"auto\", a size, or a size per axis)")));
+                return Err(Error::Invalid(format!(
+                    "chunks: {text:?} is not a chunk size (\"auto\", a size, or a size per axis)"
+                )));
             }
             Chunks::Explicit(c) => {
                 if c.len() != shape.len() {
@@ -204,7 +206,9 @@ impl Grid {
     /// Whether every block but the last along each axis has the same size (what a Zarr
     /// store needs).
     pub(crate) fn is_regular(&self) -> bool {
-        self.chunks.iter().all(|c| c.len() < 2 || (c[..c.len() - 1].iter().all(|&s| s == c[0]) && c[c.len() - 1] <= c[0]))
+        self.chunks
+            .iter()
+            .all(|c| c.len() < 2 || (c[..c.len() - 1].iter().all(|&s| s == c[0]) && c[c.len() - 1] <= c[0]))
     }
 }
 
@@ -227,7 +231,8 @@ const MAX_BLOCKS: usize = 1 << 26;
 /// Blocks of `sizes[a]` (each at least 1) along each axis `a` of `shape`, the last one
 /// smaller; an error when that makes more than [`MAX_BLOCKS`].
 pub(crate) fn regular(shape: &[usize], sizes: &[usize]) -> std::result::Result<Vec<Vec<usize>>, String> {
-    let count = shape.iter().zip(sizes).try_fold(1usize, |total, (&n, &size)| total.checked_mul(n.div_ceil(size).max(1)));
+    let count =
+        shape.iter().zip(sizes).try_fold(1usize, |total, (&n, &size)| total.checked_mul(n.div_ceil(size).max(1)));
     match count {
         Some(c) if c <= MAX_BLOCKS => Ok(shape.iter().zip(sizes).map(|(&n, &size)| split(n, size)).collect()),
         _ => Err(format!(

@@ -16,7 +16,13 @@ fn bytes(n: usize) -> String {
         x /= 1024.0;
         u += 1;
     }
-    if u == 0 { format!("{n} B") } else if x >= 100.0 { format!("{x:.0} {}", UNITS[u]) } else { format!("{x:.2} {}", UNITS[u]) }
+    if u == 0 {
+        format!("{n} B")
+    } else if x >= 100.0 {
+        format!("{x:.0} {}", UNITS[u])
+    } else {
+        format!("{x:.2} {}", UNITS[u])
+    }
 }
 
 impl<T: Element> Array<T> {

@@ -165,7 +165,9 @@ const TYPES: [(&str, &str, &str); 11] = [
 pub(crate) fn type_mismatch<T: Element>(numpy: &str, reader: &str) -> String {
     let s = numpy.trim_start_matches(['<', '>', '|', '=']);
     match TYPES.iter().find(|(code, name, _)| s == *code || s == *name) {
-        Some((_, _, rust)) => format!("holds {numpy}, not {}: read it as {rust}, e.g. da::{reader}::<{rust}>(..)", T::DTYPE),
+        Some((_, _, rust)) => {
+            format!("holds {numpy}, not {}: read it as {rust}, e.g. da::{reader}::<{rust}>(..)", T::DTYPE)
+        }
         None => {
             let names: Vec<&str> = TYPES.iter().map(|t| t.1).collect();
             format!("holds {numpy}, which rask cannot read (it reads {})", names.join(", "))
@@ -232,7 +234,11 @@ macro_rules! float {
 float!(f32, f64);
 
 /// Reads `count` values from `r` through a small buffer (no copy of the whole file's bytes).
-pub(crate) fn read_values<T: Element>(mut r: impl std::io::Read, count: usize, big_endian: bool) -> std::io::Result<Vec<T>> {
+pub(crate) fn read_values<T: Element>(
+    mut r: impl std::io::Read,
+    count: usize,
+    big_endian: bool,
+) -> std::io::Result<Vec<T>> {
     let size = std::mem::size_of::<T>();
     let mut out = super::buffer::with_capacity(count);
     let mut buf = vec![0u8; (1 << 20) / size * size];
@@ -303,6 +309,9 @@ mod tests {
         listed::<u32>("u32");
         listed::<u64>("u64");
         listed::<bool>("bool");
-        assert!(type_mismatch::<f32>("<c16", "from_npy").starts_with("holds <c16, which rask cannot read (it reads float32, "));
+        assert!(
+            type_mismatch::<f32>("<c16", "from_npy")
+                .starts_with("holds <c16, which rask cannot read (it reads float32, ")
+        );
     }
 }

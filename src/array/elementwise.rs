@@ -105,7 +105,8 @@ fn align<A: Element, B: Element>(a: &Array<A>, b: &Array<B>) -> std::result::Res
 /// block 0 along stretched axes.
 fn source(g: &Grid, idx: &[usize]) -> usize {
     let skip = idx.len() - g.ndim();
-    let own: Vec<usize> = g.chunks.iter().enumerate().map(|(i, c)| if c.len() == 1 { 0 } else { idx[skip + i] }).collect();
+    let own: Vec<usize> =
+        g.chunks.iter().enumerate().map(|(i, c)| if c.len() == 1 { 0 } else { idx[skip + i] }).collect();
     g.flat(&own)
 }
 
@@ -146,7 +147,12 @@ impl<T: Element> Array<T> {
 
     /// `f` on each pair of elements, the result of the same type: written into whichever
     /// input block already has the output's shape.
-    pub(crate) fn zip_same(&self, op: &'static str, other: &Array<T>, f: impl Fn(T, T) -> T + Copy + Send + Sync + 'static) -> Array<T> {
+    pub(crate) fn zip_same(
+        &self,
+        op: &'static str,
+        other: &Array<T>,
+        f: impl Fn(T, T) -> T + Copy + Send + Sync + 'static,
+    ) -> Array<T> {
         self.zip_with(op, other, move |mut x, mut y, shape| {
             if x.shape() == shape {
                 Zip::from(&mut x).and_broadcast(&y).for_each(|a, &b| *a = f(*a, b));
@@ -161,7 +167,12 @@ impl<T: Element> Array<T> {
     }
 
     /// `f` on each pair of elements, into a new block.
-    fn zip_map<C: Element>(&self, op: &'static str, other: &Array<T>, f: impl Fn(T, T) -> C + Copy + Send + Sync + 'static) -> Array<C> {
+    fn zip_map<C: Element>(
+        &self,
+        op: &'static str,
+        other: &Array<T>,
+        f: impl Fn(T, T) -> C + Copy + Send + Sync + 'static,
+    ) -> Array<C> {
         self.zip_with(op, other, move |x, y, shape| pair_map(&x, &y, shape, f))
     }
 
@@ -254,7 +265,12 @@ impl<T: Element> Array<T> {
     }
 }
 
-fn pair_map<A: Element, B: Element, C: Element>(x: &ArrayD<A>, y: &ArrayD<B>, shape: &[usize], f: impl Fn(A, B) -> C) -> ArrayD<C> {
+fn pair_map<A: Element, B: Element, C: Element>(
+    x: &ArrayD<A>,
+    y: &ArrayD<B>,
+    shape: &[usize],
+    f: impl Fn(A, B) -> C,
+) -> ArrayD<C> {
     let dim = IxDyn(shape);
     match (x.broadcast(dim.clone()), y.broadcast(dim)) {
         (Some(x), Some(y)) => Zip::from(&x).and(&y).map_collect(|&a, &b| f(a, b)),
@@ -278,7 +294,15 @@ impl<T: Number> Array<T> {
     /// # Ok::<(), rask::Error>(())
     /// ```
     pub fn clip(&self, min: T, max: T) -> Array<T> {
-        self.map_same("clip", move |x| if x < min { min } else if x > max { max } else { x })
+        self.map_same("clip", move |x| {
+            if x < min {
+                min
+            } else if x > max {
+                max
+            } else {
+                x
+            }
+        })
     }
 
     /// The larger of the two sides, element by element (NaN wins, as NumPy's `maximum`).
@@ -319,7 +343,12 @@ impl<T: Number> Array<T> {
         })
     }
 
-    fn with(&self, other: Operand<T>, op: &'static str, f: impl Fn(T, T) -> T + Copy + Send + Sync + 'static) -> Array<T> {
+    fn with(
+        &self,
+        other: Operand<T>,
+        op: &'static str,
+        f: impl Fn(T, T) -> T + Copy + Send + Sync + 'static,
+    ) -> Array<T> {
         match other {
             Operand::Array(o) => self.zip_same(op, &o, f),
             Operand::Scalar(s) => self.map_same(op, move |x| f(x, s)),

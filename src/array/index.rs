@@ -113,7 +113,10 @@ impl<T: Element> Array<T> {
             Err(e) => return Array::invalid("take", e),
         };
         if axis >= grid.ndim() {
-            return Array::invalid("take", format!("axis {axis} is out of bounds for an array of dimension {}", grid.ndim()));
+            return Array::invalid(
+                "take",
+                format!("axis {axis} is out of bounds for an array of dimension {}", grid.ndim()),
+            );
         }
         if let Some(&bad) = indices.iter().find(|&&i| i >= grid.shape[axis]) {
             return Array::invalid(
@@ -153,7 +156,8 @@ impl<T: Element> Array<T> {
         let out = Grid { shape, chunks };
         // Output block index -> (input axis -> output chunk along it).
         let to_input = |idx: &[usize]| -> Vec<usize> {
-            let mut own: Vec<usize> = idx.iter().enumerate().filter(|(p, _)| !new_axes.contains(p)).map(|(_, &i)| i).collect();
+            let mut own: Vec<usize> =
+                idx.iter().enumerate().filter(|(p, _)| !new_axes.contains(p)).map(|(_, &i)| i).collect();
             let mut k = 0;
             (0..picks.len())
                 .map(|a| match picks[a] {
@@ -170,7 +174,10 @@ impl<T: Element> Array<T> {
             let lists: Vec<&Vec<Run>> =
                 along.iter().enumerate().map(|(a, &c)| per_axis[a].get(c).unwrap_or(&per_axis[a][0])).collect();
             let ranges: Vec<std::ops::Range<usize>> = lists.iter().map(|l| 0..l.len()).collect();
-            product(&ranges).into_iter().map(|pick| pick.iter().enumerate().map(|(a, &r)| lists[a][r].clone()).collect()).collect()
+            product(&ranges)
+                .into_iter()
+                .map(|pick| pick.iter().enumerate().map(|(a, &r)| lists[a][r].clone()).collect())
+                .collect()
         };
         let blocks = self.blocks();
         let ones: Vec<usize> = (0..picks.len()).filter(|&a| matches!(picks[a], Pick::One(_))).collect();
@@ -201,7 +208,13 @@ impl<T: Element> Array<T> {
                     .collect();
                 let along = to_input(idx);
                 let full: Vec<usize> = (0..picks.len())
-                    .map(|a| if ones.contains(&a) { 1 } else { per_axis[a].get(along[a]).map_or(0, |l| l.iter().map(|r| r.local.len()).sum()) })
+                    .map(|a| {
+                        if ones.contains(&a) {
+                            1
+                        } else {
+                            per_axis[a].get(along[a]).map_or(0, |l| l.iter().map(|r| r.local.len()).sum())
+                        }
+                    })
                     .collect();
                 let (ones, new_axes, final_shape) = (ones.clone(), new_axes.clone(), g.block_shape(idx));
                 Box::new(move |inputs: Vec<Value>| {
@@ -270,7 +283,11 @@ fn range(n: usize, start: isize, end: Option<isize>, step: isize) -> Vec<usize> 
     let clip = |i: isize| if i < 0 { (i + n as isize).max(0) as usize } else { (i as usize).min(n) };
     let lo = clip(start);
     let hi = end.map_or(n, clip).max(lo);
-    if step > 0 { (lo..hi).step_by(step as usize).collect() } else { (lo..hi).rev().step_by(step.unsigned_abs()).collect() }
+    if step > 0 {
+        (lo..hi).step_by(step as usize).collect()
+    } else {
+        (lo..hi).rev().step_by(step.unsigned_abs()).collect()
+    }
 }
 
 fn len_of(runs: &[Run]) -> usize {

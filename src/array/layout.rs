@@ -33,7 +33,10 @@ impl<T: Element> Array<T> {
         let mut sorted = axes.to_vec();
         sorted.sort_unstable();
         if sorted != (0..grid.ndim()).collect::<Vec<_>>() {
-            return Array::invalid("transpose", format!("axes {axes:?} are not a permutation of the {} axes", grid.ndim()));
+            return Array::invalid(
+                "transpose",
+                format!("axes {axes:?} are not a permutation of the {} axes", grid.ndim()),
+            );
         }
         let out = Grid {
             shape: axes.iter().map(|&a| grid.shape[a]).collect(),
@@ -74,7 +77,10 @@ impl<T: Element> Array<T> {
             Err(e) => return Array::invalid("concatenate", e),
         };
         if axis >= g0.ndim() {
-            return Array::invalid("concatenate", format!("axis {axis} is out of bounds for an array of dimension {}", g0.ndim()));
+            return Array::invalid(
+                "concatenate",
+                format!("axis {axis} is out of bounds for an array of dimension {}", g0.ndim()),
+            );
         }
         let mut parts = Vec::with_capacity(arrays.len());
         let mut along = Vec::new();
@@ -151,7 +157,10 @@ impl<T: Element> Array<T> {
         let Some(first) = arrays.first() else { return Array::invalid("stack", "needs at least one array") };
         let Ok(g0) = first.grid() else { return first.clone() };
         if axis > g0.ndim() {
-            return Array::invalid("stack", format!("axis {axis} is out of bounds for a result of dimension {}", g0.ndim() + 1));
+            return Array::invalid(
+                "stack",
+                format!("axis {axis} is out of bounds for a result of dimension {}", g0.ndim() + 1),
+            );
         }
         let expanded: Vec<Array<T>> = arrays
             .iter()
@@ -171,10 +180,17 @@ impl<T: Element> Array<T> {
                             from.remove(axis);
                             vec![src.blocks()[g.flat(&from)].clone()]
                         },
-                        |_| Box::new(move |mut inputs: Vec<Value>| Ok(input::<T>(inputs.remove(0))?.insert_axis(Axis(axis)))),
+                        |_| {
+                            Box::new(move |mut inputs: Vec<Value>| {
+                                Ok(input::<T>(inputs.remove(0))?.insert_axis(Axis(axis)))
+                            })
+                        },
                     )
                 }
-                Ok(g) => Array::invalid("stack", format!("all arrays need the shape {}; one has {}", show(&g0.shape), show(&g.shape))),
+                Ok(g) => Array::invalid(
+                    "stack",
+                    format!("all arrays need the shape {}; one has {}", show(&g0.shape), show(&g.shape)),
+                ),
                 Err(e) => Array::invalid("stack", e),
             })
             .collect();
@@ -209,7 +225,10 @@ impl<T: Number + LinalgScalar> Array<T> {
             )
         };
         if !(1..=2).contains(&ga.ndim()) || !(1..=2).contains(&gb.ndim()) {
-            return Array::invalid("matmul", format!("takes 1-D or 2-D arrays, not shapes {} {}", show(&ga.shape), show(&gb.shape)));
+            return Array::invalid(
+                "matmul",
+                format!("takes 1-D or 2-D arrays, not shapes {} {}", show(&ga.shape), show(&gb.shape)),
+            );
         }
         // Vectors as a row (left) or a column (right), squeezed again at the end.
         let a = if ga.ndim() == 1 { self.slice(ndarray::s![ndarray::NewAxis, ..]) } else { self.clone() };

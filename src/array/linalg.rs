@@ -102,7 +102,9 @@ fn matrix_norm<T: Float>(x: &Array<T>, ord: NormOrd, r: usize, c: usize, keep: b
         NormOrd::P(p) => {
             return Array::invalid(
                 "norm",
-                format!("matrix norm ord {p} is not supported (use Fro, 1, -1, Inf or NegInf; linalg::svd gives singular values)"),
+                format!(
+                    "matrix norm ord {p} is not supported (use Fro, 1, -1, Inf or NegInf; linalg::svd gives singular values)"
+                ),
             );
         }
     };
@@ -128,7 +130,12 @@ struct Tsqr {
 
 type Pair<T> = (ArrayD<T>, ArrayD<T>);
 
-fn node(name: &Arc<str>, idx: &[usize], deps: Vec<Arc<Node>>, f: impl Fn(Vec<Value>) -> std::result::Result<Value, TaskError> + Send + Sync + 'static) -> Arc<Node> {
+fn node(
+    name: &Arc<str>,
+    idx: &[usize],
+    deps: Vec<Arc<Node>>,
+    f: impl Fn(Vec<Value>) -> std::result::Result<Value, TaskError> + Send + Sync + 'static,
+) -> Arc<Node> {
     Node::new(Key::block(name.clone(), idx), Op::Call(Box::new(f)), deps)
 }
 
@@ -162,8 +169,11 @@ fn tsqr<T: Float>(x: &Array<T>, op: &str) -> Result<Tsqr> {
         .collect();
     let stack_name: Arc<str> = Key::unique("qr-stack").to_string().into();
     let stacked = node(&stack_name, &[0], blocks.clone(), move |inputs| {
-        let rs: Vec<ArrayD<T>> =
-            inputs.into_iter().map(|v| take::<Pair<T>>(v).map(|p| p.1)).collect::<Result<_>>().map_err(|e| fail(e.to_string()))?;
+        let rs: Vec<ArrayD<T>> = inputs
+            .into_iter()
+            .map(|v| take::<Pair<T>>(v).map(|p| p.1))
+            .collect::<Result<_>>()
+            .map_err(|e| fail(e.to_string()))?;
         let views: Vec<_> = rs.iter().map(|r| r.view()).collect();
         let all = ndarray::concatenate(ndarray::Axis(0), &views).map_err(|e| fail(e.to_string()))?;
         let all = all.into_dimensionality::<Ix2>().map_err(|e| fail(e.to_string()))?;
@@ -198,7 +208,8 @@ impl Tsqr {
                     let q2 = q2.into_dimensionality::<Ix2>().map_err(|e| fail(e.to_string()))?;
                     let mut q = qi.dot(&q2.slice(s![i * n..(i + 1) * n, ..]));
                     if let Ok(v) = next() {
-                        let (u, _, _) = take::<(ArrayD<T>, ArrayD<T>, ArrayD<T>)>(v).map_err(|e| fail(e.to_string()))?;
+                        let (u, _, _) =
+                            take::<(ArrayD<T>, ArrayD<T>, ArrayD<T>)>(v).map_err(|e| fail(e.to_string()))?;
                         q = q.dot(&u.into_dimensionality::<Ix2>().map_err(|e| fail(e.to_string()))?);
                     }
                     Ok(q.into_dyn())
@@ -209,9 +220,19 @@ impl Tsqr {
 }
 
 /// An array of one block made by `f` from one node's value.
-fn single<T: Float>(name: &'static str, shape: Vec<usize>, from: Arc<Node>, f: fn(Value) -> Result<ArrayD<T>>) -> Array<T> {
+fn single<T: Float>(
+    name: &'static str,
+    shape: Vec<usize>,
+    from: Arc<Node>,
+    f: fn(Value) -> Result<ArrayD<T>>,
+) -> Array<T> {
     let grid = Grid { chunks: shape.iter().map(|&k| vec![k]).collect(), shape };
-    Array::layer(name, grid, |_| vec![from.clone()], |_| Box::new(move |mut inputs: Vec<Value>| f(inputs.remove(0)).map_err(|e| fail(e.to_string()))))
+    Array::layer(
+        name,
+        grid,
+        |_| vec![from.clone()],
+        |_| Box::new(move |mut inputs: Vec<Value>| f(inputs.remove(0)).map_err(|e| fail(e.to_string()))),
+    )
 }
 
 /// The QR factorisation of a tall-and-skinny 2-D array: `Q` (chunked by rows like `x`,

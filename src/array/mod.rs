@@ -47,11 +47,11 @@ pub(crate) use chunks::Grid;
 pub use create::{arange, from_array, from_delayed, full, ones, random, zeros};
 pub use element::{Element, Float, Number};
 pub use elementwise::Operand;
+/// `s![..]`, ndarray's slice macro: what [`Array::slice`] takes.
+pub use ndarray::s;
 pub use npy::{from_npy, to_npy};
 pub use reduce::{All, Axes, axes, axis};
 pub use zarr::{Compression, ZarrOptions, from_zarr, to_zarr, to_zarr_with};
-/// `s![..]`, ndarray's slice macro: what [`Array::slice`] takes.
-pub use ndarray::s;
 
 use crate::collection::{Collection, Outputs, Parts, Persist, Results};
 use crate::delayed::Delayed;
@@ -399,7 +399,11 @@ pub(crate) fn assemble<T: Element>(grid: &Grid, blocks: Vec<ArrayD<T>>) -> std::
         return Err(format!("{} blocks for a grid of {}", blocks.len(), grid.len()));
     }
     if let Some(a) = (0..grid.ndim()).find(|&a| grid.chunks[a].iter().sum::<usize>() != grid.shape[a]) {
-        return Err(format!("blocks along axis {a} add up to {}, not {}", grid.chunks[a].iter().sum::<usize>(), grid.shape[a]));
+        return Err(format!(
+            "blocks along axis {a} add up to {}, not {}",
+            grid.chunks[a].iter().sum::<usize>(),
+            grid.shape[a]
+        ));
     }
     if blocks.len() == 1 {
         let b = blocks.into_iter().next().unwrap_or_else(|| unreachable!("one block"));

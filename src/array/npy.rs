@@ -58,7 +58,8 @@ fn parse_header(text: &str, offset: u64) -> std::result::Result<Header, String> 
         Ok(rest.trim_start())
     };
     let descr = value("descr")?;
-    let descr = descr.strip_prefix('\'').and_then(|d| d.split('\'').next()).ok_or("a structured dtype is not supported")?;
+    let descr =
+        descr.strip_prefix('\'').and_then(|d| d.split('\'').next()).ok_or("a structured dtype is not supported")?;
     let fortran = value("fortran_order")?.starts_with("True");
     let shape = value("shape")?;
     let inner = shape.strip_prefix('(').and_then(|s| s.split(')').next()).ok_or("a malformed shape")?;
@@ -93,9 +94,19 @@ pub fn from_npy<T: Element>(path: impl AsRef<Path>, chunks: impl Into<Chunks>) -
         return Err(bad(&path, type_mismatch::<T>(&h.descr, "from_npy")));
     }
     let need = h.shape.iter().try_fold(std::mem::size_of::<T>() as u64, |n, &d| n.checked_mul(d as u64));
-    let have = std::fs::metadata(&path).map_err(|e| Error::Io { path: path.clone(), source: e })?.len().saturating_sub(h.offset);
+    let have = std::fs::metadata(&path)
+        .map_err(|e| Error::Io { path: path.clone(), source: e })?
+        .len()
+        .saturating_sub(h.offset);
     if need.is_none_or(|n| n > have) {
-        return Err(bad(&path, format!("the header's shape {} of {} needs more bytes than the {have} the file holds", show(&h.shape), h.descr)));
+        return Err(bad(
+            &path,
+            format!(
+                "the header's shape {} of {} needs more bytes than the {have} the file holds",
+                show(&h.shape),
+                h.descr
+            ),
+        ));
     }
     let big = h.descr.starts_with('>');
     let grid = Grid::new(&h.shape, &chunks.into(), std::mem::size_of::<T>())?;
@@ -126,7 +137,13 @@ fn read_block<T: Element>(path: &PathBuf, h: &Header, big: bool, lo: &[usize], s
         (false, _) => (lo[0], shape[0]),
         (true, _) => (0, h.shape[0]),
     };
-    let count = if h.shape.is_empty() { 1 } else if h.fortran { h.shape.iter().product() } else { rows * row };
+    let count = if h.shape.is_empty() {
+        1
+    } else if h.fortran {
+        h.shape.iter().product()
+    } else {
+        rows * row
+    };
     let mut f = File::open(path).map_err(io)?;
     f.seek(SeekFrom::Start(h.offset + (first * row * size) as u64)).map_err(io)?;
     let values: Vec<T> =
@@ -186,7 +203,10 @@ mod tests {
         assert_eq!(h, Header { descr: "<f8".into(), fortran: false, shape: vec![3, 4], offset: 128 });
         let h = parse_header("{'descr': '|b1', 'fortran_order': True, 'shape': (5,), }", 64).expect("valid");
         assert_eq!((h.fortran, h.shape), (true, vec![5]));
-        assert_eq!(parse_header("{'descr': '<i4', 'fortran_order': False, 'shape': (), }", 64).expect("0-d").shape, Vec::<usize>::new());
+        assert_eq!(
+            parse_header("{'descr': '<i4', 'fortran_order': False, 'shape': (), }", 64).expect("0-d").shape,
+            Vec::<usize>::new()
+        );
         assert!(parse_header("{'descr': [('a', '<i4')], 'fortran_order': False, 'shape': (2,), }", 64).is_err());
     }
 }

@@ -110,7 +110,12 @@ fn window<'a, T>(mut b: ArrayViewD<'a, T>, start: &[usize], lo: &[usize], shape:
 }
 
 /// Copies where block `src` (starting at `src_at`) and block `dst` (at `dst_at`) overlap.
-pub(crate) fn copy_overlap<T: Clone>(src: &ArrayViewD<'_, T>, src_at: &[usize], dst: &mut ArrayViewMutD<'_, T>, dst_at: &[usize]) {
+pub(crate) fn copy_overlap<T: Clone>(
+    src: &ArrayViewD<'_, T>,
+    src_at: &[usize],
+    dst: &mut ArrayViewMutD<'_, T>,
+    dst_at: &[usize],
+) {
     let dst_shape = dst.shape().to_vec();
     let mut s = src.view();
     let mut d = dst.view_mut();

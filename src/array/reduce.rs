@@ -162,7 +162,10 @@ impl<T: Element> Array<T> {
         if F::NEEDS_ELEMENTS && red.iter().any(|&a| grid.shape[a] == 0) {
             return Array::invalid(
                 op,
-                format!("zero-size array (shape {}) to reduction operation {op} which has no identity", show(&grid.shape)),
+                format!(
+                    "zero-size array (shape {}) to reduction operation {op} which has no identity",
+                    show(&grid.shape)
+                ),
             );
         }
         // Partials: one per block, shaped like the block with length 1 along reduced axes.
@@ -178,7 +181,11 @@ impl<T: Element> Array<T> {
                     let global = |j: u64| global_index(j, &red, &block_shape, &at, &shape);
                     Ok(value(partial(&f, b.view(), &red, &global)))
                 };
-                Node::new(Key::block(part_name.clone(), &idx), Op::Call(Box::new(run)), vec![self.blocks()[flat].clone()])
+                Node::new(
+                    Key::block(part_name.clone(), &idx),
+                    Op::Call(Box::new(run)),
+                    vec![self.blocks()[flat].clone()],
+                )
             })
             .collect();
         // Group partials by output block (the index with reduced axes at 0), in block order.
@@ -223,7 +230,11 @@ impl<T: Element> Array<T> {
                 let shape = fg.block_shape(idx);
                 Box::new(move |mut inputs: Vec<Value>| {
                     let acc = take::<ArrayD<F::Acc>>(inputs.remove(0)).map_err(|e| fail(e.to_string()))?;
-                    let out: Vec<F::Out> = acc.iter().map(|&a| f.finish(a)).collect::<std::result::Result<_, _>>().map_err(|e| fail(format!("{op}: {e}")))?;
+                    let out: Vec<F::Out> = acc
+                        .iter()
+                        .map(|&a| f.finish(a))
+                        .collect::<std::result::Result<_, _>>()
+                        .map_err(|e| fail(format!("{op}: {e}")))?;
                     ArrayD::from_shape_vec(IxDyn(&shape), out).map_err(|e| fail(e.to_string()))
                 })
             },
@@ -250,7 +261,12 @@ fn global_index(j: u64, red: &[usize], block: &[usize], at: &[usize], shape: &[u
 
 /// A block folded along `red`: kept axes first, reduced last, one accumulator per kept
 /// position, shaped like the block with length 1 along `red`.
-fn partial<T: Element, F: Fold<T>>(f: &F, b: ArrayViewD<'_, T>, red: &[usize], global: &dyn Fn(u64) -> u64) -> ArrayD<F::Acc> {
+fn partial<T: Element, F: Fold<T>>(
+    f: &F,
+    b: ArrayViewD<'_, T>,
+    red: &[usize],
+    global: &dyn Fn(u64) -> u64,
+) -> ArrayD<F::Acc> {
     let nd = b.ndim();
     let kept: Vec<usize> = (0..nd).filter(|a| !red.contains(a)).collect();
     let order: Vec<usize> = kept.iter().chain(red).copied().collect();
@@ -269,7 +285,8 @@ fn partial<T: Element, F: Fold<T>>(f: &F, b: ArrayViewD<'_, T>, red: &[usize], g
         }
         _ => accs.resize(rows, f.init()),
     }
-    ArrayD::from_shape_vec(IxDyn(&keep_shape), accs).unwrap_or_else(|_| unreachable!("one accumulator per kept position"))
+    ArrayD::from_shape_vec(IxDyn(&keep_shape), accs)
+        .unwrap_or_else(|_| unreachable!("one accumulator per kept position"))
 }
 
 /// Merges partials in order, `FAN_IN` at a time, up to one root.

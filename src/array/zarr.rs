@@ -129,7 +129,9 @@ fn read_meta(store: &Path) -> Result<Meta> {
 fn meta_v2(path: &Path, m: &Json) -> Result<Meta> {
     let shape = usizes(&m["shape"], path, "shape")?;
     let chunk = usizes(&m["chunks"], path, "chunks")?;
-    let dtype = m["dtype"].as_str().ok_or_else(|| bad(path, "'dtype' is not a simple type (structured dtypes are not supported)"))?;
+    let dtype = m["dtype"]
+        .as_str()
+        .ok_or_else(|| bad(path, "'dtype' is not a simple type (structured dtypes are not supported)"))?;
     let codecs = match &m["compressor"] {
         Json::Null => vec![],
         c => match c["id"].as_str() {
@@ -138,7 +140,10 @@ fn meta_v2(path: &Path, m: &Json) -> Result<Meta> {
             Some("gzip") => vec![Codec::Gzip],
             Some("zstd") => vec![Codec::Zstd],
             Some(other) => {
-                return Err(bad(path, format!("compressor '{other}' is not supported (rask reads blosc, zlib, gzip and zstd)")));
+                return Err(bad(
+                    path,
+                    format!("compressor '{other}' is not supported (rask reads blosc, zlib, gzip and zstd)"),
+                ));
             }
             None => return Err(bad(path, "'compressor' has no id")),
         },
@@ -184,7 +189,10 @@ fn meta_v3(path: &Path, m: &Json) -> Result<Meta> {
                 let mut sorted = o.clone();
                 sorted.sort_unstable();
                 if !sorted.iter().copied().eq(0..shape.len()) {
-                    return Err(bad(path, format!("transpose order {} is not an order of the {} axes", show(&o), shape.len())));
+                    return Err(bad(
+                        path,
+                        format!("transpose order {} is not an order of the {} axes", show(&o), shape.len()),
+                    ));
                 }
                 order = o.iter().map(|&i| order[i]).collect();
             }
@@ -195,7 +203,12 @@ fn meta_v3(path: &Path, m: &Json) -> Result<Meta> {
             Some("crc32c") => codecs.push(Codec::Crc32c),
             Some("sharding_indexed") => return Err(bad(path, "sharded arrays are not supported")),
             Some(other) => {
-                return Err(bad(path, format!("codec '{other}' is not supported (rask reads bytes, transpose, blosc, gzip, zstd and crc32c)")));
+                return Err(bad(
+                    path,
+                    format!(
+                        "codec '{other}' is not supported (rask reads bytes, transpose, blosc, gzip, zstd and crc32c)"
+                    ),
+                ));
             }
             None => return Err(bad(path, "a codec without a name")),
         }
@@ -240,11 +253,19 @@ pub fn from_zarr<T: Element>(store: impl AsRef<Path>) -> Result<Array<T>> {
     if meta.chunk.len() != meta.shape.len() || meta.chunk.contains(&0) {
         return Err(bad(&store, format!("chunk shape {} does not fit shape {}", show(&meta.chunk), show(&meta.shape))));
     }
-    if meta.chunk.iter().try_fold(std::mem::size_of::<T>(), |n, &c| n.checked_mul(c)).is_none_or(|n| n > MAX_CHUNK_BYTES) {
+    if meta
+        .chunk
+        .iter()
+        .try_fold(std::mem::size_of::<T>(), |n, &c| n.checked_mul(c))
+        .is_none_or(|n| n > MAX_CHUNK_BYTES)
+    {
         return Err(bad(&store, format!("chunks of shape {} are larger than rask reads (16 GiB)", show(&meta.chunk))));
     }
-    let fill = if meta.fill.is_null() { T::default() } else {
-        T::from_json(&meta.fill).ok_or_else(|| bad(&store, format!("fill_value {} is not a {}", meta.fill, T::DTYPE)))?
+    let fill = if meta.fill.is_null() {
+        T::default()
+    } else {
+        T::from_json(&meta.fill)
+            .ok_or_else(|| bad(&store, format!("fill_value {} is not a {}", meta.fill, T::DTYPE)))?
     };
     let chunks = regular(&meta.shape, &meta.chunk).map_err(|e| bad(&store, e))?;
     let grid = Grid { shape: meta.shape.clone(), chunks };
@@ -275,7 +296,10 @@ fn read_chunk<T: Element>(file: &Path, meta: &Meta, shape: &[usize], fill: T) ->
         };
         let len = f.metadata().map_err(|e| Error::Io { path: file.to_path_buf(), source: e })?.len();
         if len < (count * std::mem::size_of::<T>()) as u64 {
-            return Err(bad(file, format!("the chunk holds {len} bytes, expected {}", count * std::mem::size_of::<T>())));
+            return Err(bad(
+                file,
+                format!("the chunk holds {len} bytes, expected {}", count * std::mem::size_of::<T>()),
+            ));
         }
         read_values(f, count, meta.big_endian)
             .map_err(|e| bad(file, format!("the chunk is shorter than {count} values ({e})")))?
@@ -400,7 +424,13 @@ fn staging_path(store: &Path) -> PathBuf {
 }
 
 /// The metadata file and one chunk file per block of `x` (by its own task) under `dir`.
-fn write_store<T: Element>(dir: &Path, x: &Array<T>, grid: &Grid, chunk: &[usize], options: &ZarrOptions) -> Result<()> {
+fn write_store<T: Element>(
+    dir: &Path,
+    x: &Array<T>,
+    grid: &Grid,
+    chunk: &[usize],
+    options: &ZarrOptions,
+) -> Result<()> {
     let (meta_file, meta_json, meta) = metadata::<T>(&grid.shape, chunk, options);
     let text = serde_json::to_string_pretty(&meta_json).map_err(|e| Error::Internal(e.to_string()))?;
     fs::write(dir.join(meta_file), text).map_err(|e| Error::Io { path: dir.join(meta_file), source: e })?;
@@ -416,7 +446,11 @@ fn write_store<T: Element>(dir: &Path, x: &Array<T>, grid: &Grid, chunk: &[usize
                 let b = input::<T>(inputs.remove(0))?;
                 write_chunk(&file, b, &chunk, level).map(value).map_err(|e| fail(e.to_string()))
             };
-            crate::Delayed::from_node(Node::new(Key::block(name.clone(), &idx), Op::Call(Box::new(run)), vec![x.blocks()[flat].clone()]))
+            crate::Delayed::from_node(Node::new(
+                Key::block(name.clone(), &idx),
+                Op::Call(Box::new(run)),
+                vec![x.blocks()[flat].clone()],
+            ))
         })
         .collect();
     crate::compute(&writes)?;
@@ -508,10 +542,20 @@ mod tests {
         .expect("valid");
         assert_eq!(v3.key(&[1, 0]), "c/1/0");
         assert_eq!((v3.order.clone(), v3.big_endian, v3.codecs.clone()), (vec![1, 0], true, vec![Codec::Zstd]));
-        let v2 = meta_v2(Path::new("a"), &json!({"shape": [], "chunks": [], "dtype": "<i8", "compressor": null, "order": "C"})).expect("valid");
+        let v2 = meta_v2(
+            Path::new("a"),
+            &json!({"shape": [], "chunks": [], "dtype": "<i8", "compressor": null, "order": "C"}),
+        )
+        .expect("valid");
         assert_eq!(v2.key(&[]), "0");
-        let e = meta_v2(Path::new("s.zarr/.zarray"), &json!({"shape": [2], "chunks": [2], "dtype": "<i8", "compressor": {"id": "lzma"}}))
-            .expect_err("lzma");
-        assert!(e.to_string().starts_with("s.zarr/.zarray: compressor 'lzma' is not supported (rask reads blosc, "), "{e}");
+        let e = meta_v2(
+            Path::new("s.zarr/.zarray"),
+            &json!({"shape": [2], "chunks": [2], "dtype": "<i8", "compressor": {"id": "lzma"}}),
+        )
+        .expect_err("lzma");
+        assert!(
+            e.to_string().starts_with("s.zarr/.zarray: compressor 'lzma' is not supported (rask reads blosc, "),
+            "{e}"
+        );
     }
 }

@@ -478,7 +478,9 @@ pub fn from_sequence<T: Data>(items: impl IntoIterator<Item = T>, npartitions: u
     /// Past this, the graph of partitions alone would not fit in memory.
     const MAX_PARTITIONS: usize = 1 << 26;
     if npartitions == 0 || npartitions > MAX_PARTITIONS {
-        return Err(Error::Invalid(format!("from_sequence: npartitions is {npartitions}; it must be from 1 to {MAX_PARTITIONS}")));
+        return Err(Error::Invalid(format!(
+            "from_sequence: npartitions is {npartitions}; it must be from 1 to {MAX_PARTITIONS}"
+        )));
     }
     let mut items: Vec<T> = items.into_iter().collect();
     let len = items.len();

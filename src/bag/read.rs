@@ -49,7 +49,6 @@ pub(super) struct Block {
     range: Option<(u64, u64)>,
 }
 
-
 fn blocks(pattern: &str, options: &TextOptions) -> Result<Arc<[Block]>> {
     let mut out = Vec::new();
     for path in expand(pattern)? {
@@ -371,7 +370,6 @@ fn for_each_line(block: &Block, mut f: impl FnMut(&[u8], u64) -> Result<(), BoxE
     }
     Ok(())
 }
-
 
 #[cfg(test)]
 mod tests {

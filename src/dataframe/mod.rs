@@ -31,10 +31,10 @@ use polars::prelude::{
 };
 
 pub use agg::GroupBy;
+pub(crate) use read::expand;
 pub use read::{CsvOptions, from_delayed, from_polars, read_csv, read_parquet};
 pub use shuffle::spilled_bytes;
 use source::Source;
-pub(crate) use read::expand;
 pub(crate) use source::{first_line, next_line_start};
 
 use crate::collection::{Collection, Outputs, Results};

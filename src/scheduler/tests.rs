@@ -115,7 +115,9 @@ fn cancellation_stops_work() {
 /// call it are ignored in the shared run and run here, each in a process of its own.
 #[test]
 fn cancel_all_tests_run_alone() {
-    for name in ["cancel_all_reaches_a_running_computation", "cancel_all_interrupts_a_wait_for_a_future_but_not_the_future"] {
+    for name in
+        ["cancel_all_reaches_a_running_computation", "cancel_all_interrupts_a_wait_for_a_future_but_not_the_future"]
+    {
         let exe = std::env::current_exe().expect("the test binary");
         let out = std::process::Command::new(exe)
             .args([&format!("scheduler::tests::{name}"), "--exact", "--ignored", "--test-threads=1"])

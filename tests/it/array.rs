@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use rask::Format;
 use rask::array::linalg::{self, NormOrd};
 use rask::array::{Chunks, Compression, ZarrOptions, s};
-use rask::Format;
 use rask::ndarray::{self, Array2, ArrayD, Axis, IxDyn, NewAxis};
 use rask::prelude::*;
 
@@ -36,19 +36,29 @@ fn close(a: &ArrayD<f64>, b: &ArrayD<f64>) {
 #[test]
 fn creation_matches_ndarray() {
     let a = numbers(&[7, 5], 1);
-    for chunks in [Chunks::from(3), Chunks::from([2, -1]), Chunks::from(vec![vec![1, 6], vec![2, 2, 1]]), Chunks::Auto] {
+    for chunks in [Chunks::from(3), Chunks::from([2, -1]), Chunks::from(vec![vec![1, 6], vec![2, 2, 1]]), Chunks::Auto]
+    {
         let x = da::from_array(a.clone(), chunks.clone()).expect("valid chunks");
         assert_eq!(x.compute().expect("computes"), a, "chunks {chunks:?}");
     }
-    assert_eq!(da::full(&[3, 4], 2.5, 2).expect("valid").compute().expect("computes"), ArrayD::from_elem(vec![3, 4], 2.5));
+    assert_eq!(
+        da::full(&[3, 4], 2.5, 2).expect("valid").compute().expect("computes"),
+        ArrayD::from_elem(vec![3, 4], 2.5)
+    );
     assert_eq!(da::zeros::<i32>(&[0, 3], 2).expect("valid").compute().expect("computes").shape(), &[0, 3]);
     let r = da::arange(-3.0, 3.0, 0.5, 5).expect("valid").to_vec().expect("computes");
     assert_eq!(r, (0..12).map(|i| -3.0 + 0.5 * f64::from(i)).collect::<Vec<_>>());
     // Integer ranges are exact past 2^53, where f64 has gaps.
     let big = 1i64 << 53;
-    assert_eq!(da::arange(big + 1, big + 4, 1, 2).expect("valid").to_vec().expect("computes"), (big + 1..big + 4).collect::<Vec<_>>());
+    assert_eq!(
+        da::arange(big + 1, big + 4, 1, 2).expect("valid").to_vec().expect("computes"),
+        (big + 1..big + 4).collect::<Vec<_>>()
+    );
     assert_eq!(da::arange(10u8, 0, 255, 2).expect("valid").to_vec().expect("computes"), [] as [u8; 0]);
-    assert_eq!(da::arange(7i32, -6, -4, 2).expect("valid").to_vec().expect("computes"), (-5..=7).rev().step_by(4).collect::<Vec<_>>());
+    assert_eq!(
+        da::arange(7i32, -6, -4, 2).expect("valid").to_vec().expect("computes"),
+        (-5..=7).rev().step_by(4).collect::<Vec<_>>()
+    );
     // The same seed and chunks give the same numbers, whatever the scheduler.
     let x = da::random(&[50, 4], [7, 3], 9).expect("valid");
     let y = x.compute_with(Scheduler::Sync).expect("computes");
@@ -60,7 +70,10 @@ fn creation_matches_ndarray() {
 #[test]
 fn bad_chunks_and_shapes_name_what_is_wrong() {
     let e = da::ones::<f64>(&[10, 4], vec![vec![5, 4], vec![4]]).expect_err("5 + 4 is not 10");
-    assert_eq!(e.to_string(), "chunks: the block sizes (5, 4) along axis 0 add up to 9, but the shape (10, 4) has 10 there");
+    assert_eq!(
+        e.to_string(),
+        "chunks: the block sizes (5, 4) along axis 0 add up to 9, but the shape (10, 4) has 10 there"
+    );
     let e = da::ones::<f64>(&[10, 4], [2, 2, 2]).expect_err("3 sizes for 2 axes");
     assert!(e.to_string().contains("3 sizes given for an array of 2 dimensions"), "{e}");
     let e = da::ones::<f64>(&[10], "big").expect_err("not auto");
@@ -85,7 +98,10 @@ fn bad_chunks_and_shapes_name_what_is_wrong() {
     assert_eq!(e.to_string(), "sum: axis 2 is out of bounds for an array of dimension 2");
     let e = x.matmul(&x).compute().expect_err("3 != 4");
     assert!(e.to_string().contains("shapes (4, 3) (4, 3) are not aligned"), "{e}");
-    let e = x.map_blocks(|b| b.slice_move(s![..1, ..]).into_dyn()).compute_with(Scheduler::Sync).expect_err("shape changed");
+    let e = x
+        .map_blocks(|b| b.slice_move(s![..1, ..]).into_dyn())
+        .compute_with(Scheduler::Sync)
+        .expect_err("shape changed");
     assert!(e.to_string().contains("map_blocks: block (0, 0) came out with shape (1, 2), expected (2, 2)"), "{e}");
 }
 
@@ -107,8 +123,14 @@ fn elementwise_broadcasts_like_numpy() {
     close(&x.abs().sqrt().compute().expect("computes"), &a.mapv(|v| v.abs().sqrt()));
     close(&x.exp().ln().compute().expect("computes"), &a);
     close(&x.clip(-1.0, 1.0).compute().expect("computes"), &a.mapv(|v| v.clamp(-1.0, 1.0)));
-    close(&x.maximum(&y).compute().expect("computes"), &ndarray::Zip::from(&a).and_broadcast(&b).map_collect(|&p, &q| p.max(q)));
-    assert_eq!(x.gt(&y).compute().expect("computes"), ndarray::Zip::from(&a).and_broadcast(&b).map_collect(|p, q| p > q));
+    close(
+        &x.maximum(&y).compute().expect("computes"),
+        &ndarray::Zip::from(&a).and_broadcast(&b).map_collect(|&p, &q| p.max(q)),
+    );
+    assert_eq!(
+        x.gt(&y).compute().expect("computes"),
+        ndarray::Zip::from(&a).and_broadcast(&b).map_collect(|p, q| p > q)
+    );
     assert_eq!(x.le(0.0).compute().expect("computes"), a.mapv(|v| v <= 0.0));
     let m = x.gt(0.0).and(&x.lt(2.0)).not();
     assert_eq!(m.compute().expect("computes"), a.mapv(|v| !(v > 0.0 && v < 2.0)));
@@ -133,7 +155,10 @@ fn reductions_along_axes_match_ndarray() {
         let min = a.fold_axis(ax, f64::INFINITY, |m, &v| m.min(v));
         close(&x.min(da::axis(axis as isize).keepdims()).compute().expect("computes"), &min.insert_axis(ax));
         let argmax = a.map_axis(ax, |lane| {
-            lane.iter().enumerate().fold((0, f64::NEG_INFINITY), |best, (i, &v)| if v > best.1 { (i, v) } else { best }).0 as i64
+            lane.iter()
+                .enumerate()
+                .fold((0, f64::NEG_INFINITY), |best, (i, &v)| if v > best.1 { (i, v) } else { best })
+                .0 as i64
         });
         assert_eq!(x.argmax(axis).compute().expect("computes"), argmax, "argmax along {axis}");
     }
@@ -151,10 +176,20 @@ fn reductions_along_axes_match_ndarray() {
     assert!(e.to_string().contains("zero-size array"), "{e}");
     // Ties and NaN go to the first in the array's order, also when blocks cut the last axis
     // (partials then arrive out of that order).
-    for (values, chunks) in [(vec![0.0, 0.0, 9.0, 0.0, 9.0, 0.0, 0.0, 0.0], [2, 2]), (vec![1.0, 0.0, f64::NAN, 0.0, f64::NAN, 0.0, 0.0, 0.0], [2, 2])] {
+    for (values, chunks) in [
+        (vec![0.0, 0.0, 9.0, 0.0, 9.0, 0.0, 0.0, 0.0], [2, 2]),
+        (vec![1.0, 0.0, f64::NAN, 0.0, f64::NAN, 0.0, 0.0, 0.0], [2, 2]),
+    ] {
         let m = ndarray::Array::from_shape_vec((2, values.len() / 2), values.clone()).expect("2 rows").into_dyn();
         let first = |better: fn(f64, f64) -> bool| {
-            values.iter().enumerate().fold((0, values[0]), |b, (i, &v)| if !b.1.is_nan() && (v.is_nan() || better(v, b.1)) { (i, v) } else { b }).0 as i64
+            values
+                .iter()
+                .enumerate()
+                .fold(
+                    (0, values[0]),
+                    |b, (i, &v)| if !b.1.is_nan() && (v.is_nan() || better(v, b.1)) { (i, v) } else { b },
+                )
+                .0 as i64
         };
         let x = da::from_array(m, chunks).expect("valid");
         assert_eq!(x.argmax(da::All).item().expect("one value"), first(|v, b| v > b), "{values:?}");
@@ -168,7 +203,10 @@ fn reductions_along_axes_match_ndarray() {
     for chunks in [300, 64] {
         let bytes = da::from_array(ndarray::Array::from_elem(300, 200u8).into_dyn(), chunks).expect("valid");
         let e = bytes.sum(da::All).compute().expect_err("60,000 is past u8");
-        assert!(e.to_string().ends_with("sum: the sum overflows uint8; convert first, e.g. x.astype::<i64>().sum(..)"), "{e}");
+        assert!(
+            e.to_string().ends_with("sum: the sum overflows uint8; convert first, e.g. x.astype::<i64>().sum(..)"),
+            "{e}"
+        );
         assert_eq!(bytes.astype::<u64>().sum(da::All).item().expect("one value"), 300 * 200);
     }
     let small = da::from_array(ndarray::array![-100i8, 27, -50, -100], 2).expect("valid");
@@ -221,7 +259,10 @@ fn rechunk_transpose_concatenate_stack() {
     assert_eq!(y.transpose(&[1, 2, 0]).compute().expect("computes"), b.clone().permuted_axes(IxDyn(&[1, 2, 0])));
     let top = numbers(&[2, 7], 9);
     let cat = da::Array::concatenate(&[x.clone(), da::from_array(top.clone(), 5).expect("valid")], 0);
-    assert_eq!(cat.compute().expect("computes"), ndarray::concatenate(Axis(0), &[a.view(), top.view()]).expect("same columns"));
+    assert_eq!(
+        cat.compute().expect("computes"),
+        ndarray::concatenate(Axis(0), &[a.view(), top.view()]).expect("same columns")
+    );
     let e = da::Array::concatenate(&[x.clone(), y.clone()], 0).compute().expect_err("different shapes");
     assert!(e.to_string().contains("array 1 has shape (2, 3, 4)"), "{e}");
     let st = da::Array::stack(&[x.clone(), x.clone() * 2.0], 1);
@@ -250,25 +291,58 @@ fn norms_qr_and_svd() {
     let x = da::from_array(a.clone(), [9, 3]).expect("valid");
     let rows = a.map_axis(Axis(1), |r| r.iter().map(|v| v * v).sum::<f64>().sqrt());
     close(&x.norm(1).compute().expect("computes"), &rows);
-    close(&linalg::norm(&x, NormOrd::P(1.0), 1).compute().expect("computes"), &a.map_axis(Axis(1), |r| r.iter().map(|v| v.abs()).sum()));
-    close(&linalg::norm(&x, NormOrd::P(3.0), 0).compute().expect("computes"), &a.map_axis(Axis(0), |r| r.iter().map(|v| v.abs().powi(3)).sum::<f64>().cbrt()));
-    close(&linalg::norm(&x, NormOrd::Inf, da::axis(0).keepdims()).compute().expect("computes"), &a.map_axis(Axis(0), |r| r.iter().fold(0.0, |m, v| v.abs().max(m))).insert_axis(Axis(0)));
+    close(
+        &linalg::norm(&x, NormOrd::P(1.0), 1).compute().expect("computes"),
+        &a.map_axis(Axis(1), |r| r.iter().map(|v| v.abs()).sum()),
+    );
+    close(
+        &linalg::norm(&x, NormOrd::P(3.0), 0).compute().expect("computes"),
+        &a.map_axis(Axis(0), |r| r.iter().map(|v| v.abs().powi(3)).sum::<f64>().cbrt()),
+    );
+    close(
+        &linalg::norm(&x, NormOrd::Inf, da::axis(0).keepdims()).compute().expect("computes"),
+        &a.map_axis(Axis(0), |r| r.iter().fold(0.0, |m, v| v.abs().max(m))).insert_axis(Axis(0)),
+    );
     let col_sums = a.map_axis(Axis(0), |c| c.iter().map(|v| v.abs()).sum::<f64>());
-    assert!((linalg::norm(&x, NormOrd::P(1.0), da::All).item().expect("one") - col_sums.fold(0.0, |m: f64, &v| m.max(v))).abs() < 1e-9);
+    assert!(
+        (linalg::norm(&x, NormOrd::P(1.0), da::All).item().expect("one") - col_sums.fold(0.0, |m: f64, &v| m.max(v)))
+            .abs()
+            < 1e-9
+    );
     let row_sums = a.map_axis(Axis(1), |r| r.iter().map(|v| v.abs()).sum::<f64>());
-    assert!((linalg::norm(&x, NormOrd::NegInf, da::All).item().expect("one") - row_sums.fold(f64::INFINITY, |m: f64, &v| m.min(v))).abs() < 1e-9);
+    assert!(
+        (linalg::norm(&x, NormOrd::NegInf, da::All).item().expect("one")
+            - row_sums.fold(f64::INFINITY, |m: f64, &v| m.min(v)))
+        .abs()
+            < 1e-9
+    );
     assert!(linalg::norm(&x, NormOrd::P(2.0), da::All).compute().is_err(), "spectral norm is refused");
     // Axes (1, 0) read axis 1 as the rows, as NumPy: the 1-norm is then the largest row sum.
-    assert!((linalg::norm(&x, NormOrd::P(1.0), da::axes([1, 0])).item().expect("one") - row_sums.fold(0.0, |m: f64, &v| m.max(v))).abs() < 1e-9);
-    assert!((linalg::norm(&x, NormOrd::Inf, da::axes([1, 0])).item().expect("one") - col_sums.fold(0.0, |m: f64, &v| m.max(v))).abs() < 1e-9);
+    assert!(
+        (linalg::norm(&x, NormOrd::P(1.0), da::axes([1, 0])).item().expect("one")
+            - row_sums.fold(0.0, |m: f64, &v| m.max(v)))
+        .abs()
+            < 1e-9
+    );
+    assert!(
+        (linalg::norm(&x, NormOrd::Inf, da::axes([1, 0])).item().expect("one")
+            - col_sums.fold(0.0, |m: f64, &v| m.max(v)))
+        .abs()
+            < 1e-9
+    );
     // An invalid input's own error comes out, not one about axes.
-    let e = linalg::norm(&(&x + &da::ones::<f64>(&[3], 3).expect("valid")), NormOrd::P(1.0), 0).compute().expect_err("(40, 4) and (3,)");
+    let e = linalg::norm(&(&x + &da::ones::<f64>(&[3], 3).expect("valid")), NormOrd::P(1.0), 0)
+        .compute()
+        .expect_err("(40, 4) and (3,)");
     assert_eq!(e.to_string(), "norm: add: operands could not be broadcast together with shapes (40, 4) (3,)");
 
     let (q, r) = linalg::qr(&x).expect("tall and skinny");
     assert_eq!(q.chunks()[0], x.chunks()[0]);
     let (qv, rv) = (q.compute().expect("computes"), r.compute().expect("computes"));
-    let (q2, r2) = (qv.view().into_dimensionality::<ndarray::Ix2>().expect("2-D"), rv.view().into_dimensionality::<ndarray::Ix2>().expect("2-D"));
+    let (q2, r2) = (
+        qv.view().into_dimensionality::<ndarray::Ix2>().expect("2-D"),
+        rv.view().into_dimensionality::<ndarray::Ix2>().expect("2-D"),
+    );
     close(&q2.dot(&r2).into_dyn(), &a);
     close(&q2.t().dot(&q2).into_dyn(), &Array2::<f64>::eye(4).into_dyn());
     assert!((0..4).all(|i| (0..i).all(|j| r2[[i, j]] == 0.0) && r2[[i, i]] >= 0.0), "upper triangular, diagonal >= 0");
@@ -316,11 +390,19 @@ fn npy_files_read_as_numpy_writes_them() {
     // Round trip, and what is wrong with a bad file.
     let z = da::from_array(numbers(&[5, 3], 14), 2).expect("valid");
     da::to_npy(dir.join("z.npy"), &z).expect("written");
-    assert_eq!(da::from_npy::<f64>(dir.join("z.npy"), [2, 2]).expect("valid").compute().expect("computes"), z.compute().expect("computes"));
+    assert_eq!(
+        da::from_npy::<f64>(dir.join("z.npy"), [2, 2]).expect("valid").compute().expect("computes"),
+        z.compute().expect("computes")
+    );
     // A header that promises more than the file holds is refused before anything is read.
     std::fs::write(dir.join("huge.npy"), npy("False", "(200000000000,)")).expect("written");
     let e = da::from_npy::<i32>(dir.join("huge.npy"), -1).expect_err("a short file");
-    assert!(e.to_string().contains("huge.npy: the header's shape (200000000000,) of <i4 needs more bytes than the 24 the file holds"), "{e}");
+    assert!(
+        e.to_string().contains(
+            "huge.npy: the header's shape (200000000000,) of <i4 needs more bytes than the 24 the file holds"
+        ),
+        "{e}"
+    );
     std::fs::write(dir.join("bad.npy"), b"not numpy").expect("written");
     let e = da::from_npy::<f64>(dir.join("bad.npy"), 1).expect_err("no magic");
     assert!(e.to_string().contains("bad.npy: not a .npy file"), "{e}");
@@ -333,7 +415,9 @@ fn zarr_stores_round_trip_and_read_hand_written_ones() {
     let dir = temp_dir("zarr");
     let a = numbers(&[11, 6], 15).mapv(|v| v as f32);
     let x = da::from_array(a.clone(), [4, 4]).expect("valid");
-    for (version, compression) in [(2, Compression::None), (2, Compression::Zstd(3)), (3, Compression::Gzip(1)), (3, Compression::Zstd(0))] {
+    for (version, compression) in
+        [(2, Compression::None), (2, Compression::Zstd(3)), (3, Compression::Gzip(1)), (3, Compression::Zstd(0))]
+    {
         let store = dir.join(format!("x-{version}-{compression:?}.zarr"));
         da::to_zarr_with(&store, &x, &ZarrOptions { version, compression, overwrite: false }).expect("written");
         let y = da::from_zarr::<f32>(&store).expect("readable");
@@ -345,14 +429,22 @@ fn zarr_stores_round_trip_and_read_hand_written_ones() {
     let store = dir.join("twice.zarr");
     da::to_zarr(&store, &x).expect("written");
     let read = da::from_zarr::<f32>(&store).expect("readable");
-    da::to_zarr_with(&store, &(&read * 2.0), &ZarrOptions { overwrite: true, ..ZarrOptions::default() }).expect("rewritten");
+    da::to_zarr_with(&store, &(&read * 2.0), &ZarrOptions { overwrite: true, ..ZarrOptions::default() })
+        .expect("rewritten");
     assert_eq!(da::from_zarr::<f32>(&store).expect("readable").compute().expect("computes"), &a * 2.0);
     let bad = &da::from_zarr::<f32>(&store).expect("readable") + &da::ones::<f32>(&[3], 3).expect("valid");
     assert!(da::to_zarr_with(&store, &bad, &ZarrOptions { overwrite: true, ..ZarrOptions::default() }).is_err());
     assert_eq!(da::from_zarr::<f32>(&store).expect("still there").compute().expect("computes"), &a * 2.0);
     let e = da::to_zarr(&store, &x).expect_err("exists");
     assert!(e.to_string().contains("twice.zarr: already exists"), "{e}");
-    assert_eq!(std::fs::read_dir(&dir).expect("listed").filter(|e| e.as_ref().is_ok_and(|e| e.file_name().to_string_lossy().starts_with('.'))).count(), 0, "no staging left");
+    assert_eq!(
+        std::fs::read_dir(&dir)
+            .expect("listed")
+            .filter(|e| e.as_ref().is_ok_and(|e| e.file_name().to_string_lossy().starts_with('.')))
+            .count(),
+        0,
+        "no staging left"
+    );
     // Irregular blocks are rechunked to the largest block before writing.
     let irregular = x.rechunk(vec![vec![2, 5, 4], vec![6]]);
     da::to_zarr(dir.join("irregular.zarr"), &irregular).expect("written");
@@ -361,8 +453,12 @@ fn zarr_stores_round_trip_and_read_hand_written_ones() {
     // A v2 store by hand: big-endian i16 in Fortran order, chunks of 2 x 2, one chunk missing.
     let store = dir.join("hand.zarr");
     std::fs::create_dir_all(&store).expect("created");
-    std::fs::write(store.join(".zarray"), r#"{"zarr_format": 2, "shape": [3, 2], "chunks": [2, 2], "dtype": ">i2",
-        "compressor": null, "fill_value": -1, "order": "F", "filters": null}"#).expect("written");
+    std::fs::write(
+        store.join(".zarray"),
+        r#"{"zarr_format": 2, "shape": [3, 2], "chunks": [2, 2], "dtype": ">i2",
+        "compressor": null, "fill_value": -1, "order": "F", "filters": null}"#,
+    )
+    .expect("written");
     // Chunk (0, 0) holds [[1, 2], [3, 4]]; Fortran order stores 1, 3, 2, 4.
     std::fs::write(store.join("0.0"), [0, 1, 0, 3, 0, 2, 0, 4]).expect("written");
     let h = da::from_zarr::<i16>(&store).expect("readable");
@@ -370,12 +466,20 @@ fn zarr_stores_round_trip_and_read_hand_written_ones() {
     let e = da::from_zarr::<f32>(&store).expect_err("wrong type");
     assert!(e.to_string().contains("hand.zarr: holds >i2, not float32"), "{e}");
     // A chunk that is not the blosc frame the metadata promises names the chunk's file.
-    std::fs::write(store.join(".zarray"), r#"{"zarr_format": 2, "shape": [3, 2], "chunks": [2, 2], "dtype": ">i2",
-        "compressor": {"id": "blosc", "cname": "lz4"}, "fill_value": 0, "order": "C", "filters": null}"#).expect("written");
+    std::fs::write(
+        store.join(".zarray"),
+        r#"{"zarr_format": 2, "shape": [3, 2], "chunks": [2, 2], "dtype": ">i2",
+        "compressor": {"id": "blosc", "cname": "lz4"}, "fill_value": 0, "order": "C", "filters": null}"#,
+    )
+    .expect("written");
     let e = da::from_zarr::<i16>(&store).expect("metadata readable").compute().expect_err("not blosc");
     assert!(e.to_string().contains("hand.zarr/0.0: blosc: a blosc frame shorter than its 16-byte header"), "{e}");
-    std::fs::write(store.join(".zarray"), r#"{"zarr_format": 2, "shape": [3, 2], "chunks": [2, 2], "dtype": "<f8",
-        "compressor": {"id": "lzma"}, "fill_value": 0, "order": "C", "filters": null}"#).expect("written");
+    std::fs::write(
+        store.join(".zarray"),
+        r#"{"zarr_format": 2, "shape": [3, 2], "chunks": [2, 2], "dtype": "<f8",
+        "compressor": {"id": "lzma"}, "fill_value": 0, "order": "C", "filters": null}"#,
+    )
+    .expect("written");
     let e = da::from_zarr::<f64>(&store).expect_err("lzma");
     assert!(e.to_string().contains("compressor 'lzma' is not supported"), "{e}");
     let v3 = dir.join("transposed.zarr");
@@ -384,7 +488,10 @@ fn zarr_stores_round_trip_and_read_hand_written_ones() {
         "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [2, 2]}}, "fill_value": 0,
         "codecs": [{"name": "transpose", "configuration": {"order": [0, 5]}}, {"name": "bytes", "configuration": {"endian": "little"}}]}"#).expect("written");
     let e = da::from_zarr::<i16>(&v3).expect_err("not a permutation");
-    assert!(e.to_string().contains("transposed.zarr/zarr.json: transpose order (0, 5) is not an order of the 2 axes"), "{e}");
+    assert!(
+        e.to_string().contains("transposed.zarr/zarr.json: transpose order (0, 5) is not an order of the 2 axes"),
+        "{e}"
+    );
     let e = da::from_zarr::<f64>(dir.join("nothing.zarr")).expect_err("no store");
     assert!(e.to_string().contains("nothing.zarr"), "{e}");
 }
@@ -405,7 +512,10 @@ fn the_seed_embeddings_example() {
 #[test]
 fn display_persist_and_graph() {
     let x = da::ones::<f32>(&[2_000_000, 128], "auto").expect("valid");
-    assert_eq!(x.to_string(), "Array<float32>: shape (2000000, 128), blocks (262144, 128) x 8, 977 MiB (128 MiB per block)");
+    assert_eq!(
+        x.to_string(),
+        "Array<float32>: shape (2000000, 128), blocks (262144, 128) x 8, 977 MiB (128 MiB per block)"
+    );
     let html = x.to_html();
     assert!(html.contains("<td>977 MiB</td><td>128 MiB</td>") && html.contains("float32"), "{html}");
     let y = (da::arange(0, 12, 1, 5).expect("valid") * 2).persist().expect("persists");
@@ -431,7 +541,10 @@ fn python() -> PathBuf {
     if !has(&venv) {
         let made = Command::new("python3").args(["-m", "venv"]).arg(root.join("target/ci-venv")).status();
         assert!(made.is_ok_and(|s| s.success()), "could not make target/ci-venv");
-        let pip = Command::new(&venv).args(["-m", "pip", "install", "-q", "-r"]).arg(root.join("tests/requirements.txt")).status();
+        let pip = Command::new(&venv)
+            .args(["-m", "pip", "install", "-q", "-r"])
+            .arg(root.join("tests/requirements.txt"))
+            .status();
         assert!(pip.is_ok_and(|s| s.success()), "pip install -r tests/requirements.txt failed");
     }
     venv
@@ -486,7 +599,8 @@ for t in ("u1", "<i2", "<f4", "<f8"):
     assert_eq!(f.chunks(), vec![vec![2, 2], vec![5, 1]]);
     assert_eq!(f.compute().expect("computes"), b.mapv(|v| v as f32));
     fn blosc_stores<T: rask::array::Element + PartialEq + std::fmt::Debug>(dir: &Path, t: &str) {
-        let want = da::from_npy::<T>(dir.join(format!("blosc-{t}.npy")), Chunks::Auto).expect("npy").compute().expect("reads");
+        let want =
+            da::from_npy::<T>(dir.join(format!("blosc-{t}.npy")), Chunks::Auto).expect("npy").compute().expect("reads");
         let mut names = vec![format!("blosc-{t}-v3.zarr")];
         for cname in ["blosclz", "lz4", "lz4hc", "zlib", "zstd"] {
             names.extend((0..3).map(|shuffle| format!("blosc-{t}-{cname}-{shuffle}-v2.zarr")));

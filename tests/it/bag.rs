@@ -346,10 +346,8 @@ fn pluck_after_read_json_matches_the_full_parse() {
     let text: String = lines.iter().map(|l| format!("{l}\n")).collect::<String>().repeat(30);
     std::fs::write(dir.join("p.jsonl"), &text).expect("write");
     let pattern = format!("{}/p.jsonl", dir.display());
-    let want: Vec<Value> = text
-        .lines()
-        .map(|l| rask::serde_json::from_str::<Value>(l).expect("json")["message"].clone())
-        .collect();
+    let want: Vec<Value> =
+        text.lines().map(|l| rask::serde_json::from_str::<Value>(l).expect("json")["message"].clone()).collect();
     assert_eq!(want[3], json!("last wins"));
     for blocksize in [None, Some(97)] {
         let b = db::read_json_with(&pattern, db::TextOptions { blocksize }).expect("reads");
@@ -359,14 +357,16 @@ fn pluck_after_read_json_matches_the_full_parse() {
 
     // What the rest of a line holds is checked as `read_json` checks it: a lone surrogate,
     // a number out of range, bytes that are not UTF-8.
-    let bad: [&[u8]; 3] = [br#"{"message": 1, "b": "\ud800"}"#, br#"{"message": 1, "b": 1e400}"#, b"{\"message\": 1, \"b\": \"\xff\"}"];
+    let bad: [&[u8]; 3] =
+        [br#"{"message": 1, "b": "\ud800"}"#, br#"{"message": 1, "b": 1e400}"#, b"{\"message\": 1, \"b\": \"\xff\"}"];
     for (i, line) in bad.iter().enumerate() {
         let path = dir.join(format!("bad-{i}.jsonl"));
         std::fs::write(&path, [&b"{\"message\": 0}\n"[..], line, b"\n"].concat()).expect("write");
         let pattern = path.display().to_string();
         let at = format!("bad-{i}.jsonl:2:");
         let whole = db::read_json(&pattern).expect("reads").count().compute().expect_err("invalid").to_string();
-        let plucked = db::read_json(&pattern).expect("reads").pluck("message").compute().expect_err("invalid").to_string();
+        let plucked =
+            db::read_json(&pattern).expect("reads").pluck("message").compute().expect_err("invalid").to_string();
         let tail = |msg: &str| msg.split_once(&at).map(|(_, t)| t.to_string());
         assert!(tail(&whole).is_some() && tail(&plucked) == tail(&whole), "{whole} / {plucked}");
     }
