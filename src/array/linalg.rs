@@ -9,7 +9,7 @@ use ndarray::{ArrayD, Ix2, SliceInfoElem, s};
 use super::chunks::{Grid, show};
 use super::dense;
 use super::reduce::{Axes, SumOf};
-use super::{Array, Float, fail, input};
+use super::{Array, Float, fail, input_ref};
 use crate::error::{Error, Result, TaskError};
 use crate::key::Key;
 use crate::node::{Node, Op};
@@ -159,10 +159,10 @@ fn tsqr<T: Float>(x: &Array<T>, op: &str) -> Result<Tsqr> {
         .iter()
         .enumerate()
         .map(|(i, b)| {
-            node(&name, &[i, 0], vec![b.clone()], |mut inputs| {
-                let b = input::<T>(inputs.remove(0))?;
-                let b = b.into_dimensionality::<Ix2>().map_err(|e| fail(e.to_string()))?;
-                let (q, r) = dense::qr(b.view());
+            node(&name, &[i, 0], vec![b.clone()], |inputs| {
+                let b = input_ref::<T>(inputs.first().ok_or_else(|| fail("a QR without its block"))?)?;
+                let b = b.view().into_dimensionality::<Ix2>().map_err(|e| fail(e.to_string()))?;
+                let (q, r) = dense::qr(b);
                 Ok(value::<Pair<T>>((q.into_dyn(), r.into_dyn())))
             })
         })

@@ -102,6 +102,13 @@ pub(crate) fn input<T: Element>(v: Value) -> std::result::Result<ArrayD<T>, Task
     take::<ArrayD<T>>(v).map_err(|e| TaskError::Failed(e.to_string().into()))
 }
 
+/// A block a task only reads, borrowed from its value: no clone while other tasks read
+/// it too (which [`input`] would make).
+pub(crate) fn input_ref<T: Element>(v: &Value) -> std::result::Result<&ArrayD<T>, TaskError> {
+    v.downcast_ref::<ArrayD<T>>()
+        .ok_or_else(|| fail(format!("a task received a value that is not an array of {}", T::DTYPE)))
+}
+
 /// A task error with this message.
 pub(crate) fn fail(msg: impl Into<String>) -> TaskError {
     TaskError::Failed(msg.into().into())

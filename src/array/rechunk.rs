@@ -7,7 +7,7 @@ use std::ops::Range;
 use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, Axis, IxDyn, Slice};
 
 use super::chunks::{Chunks, Grid, starts};
-use super::{Array, Element, input};
+use super::{Array, Element, input_ref};
 use crate::value::Value;
 
 impl<T: Element> Array<T> {
@@ -62,14 +62,12 @@ impl<T: Element> Array<T> {
                 let starts: Vec<Vec<usize>> =
                     sources.iter().map(|j| j.iter().enumerate().map(|(a, &k)| old[a][k]).collect()).collect();
                 Box::new(move |inputs: Vec<Value>| {
-                    if inputs.len() == 1 {
-                        let b = input::<T>(inputs.into_iter().next().unwrap_or_else(|| unreachable!("one input")))?;
-                        return Ok(window(b.view(), &starts[0], &lo, &shape).to_owned());
+                    if let [one] = inputs.as_slice() {
+                        return Ok(window(input_ref::<T>(one)?.view(), &starts[0], &lo, &shape).to_owned());
                     }
                     let mut out = ArrayD::<T>::default(IxDyn(&shape));
-                    for (v, start) in inputs.into_iter().zip(&starts) {
-                        let b = input::<T>(v)?;
-                        copy_overlap(&b.view(), start, &mut out.view_mut(), &lo);
+                    for (v, start) in inputs.iter().zip(&starts) {
+                        copy_overlap(&input_ref::<T>(v)?.view(), start, &mut out.view_mut(), &lo);
                     }
                     Ok(out)
                 })

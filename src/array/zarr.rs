@@ -17,7 +17,7 @@ use serde_json::{Value as Json, json};
 
 use super::chunks::{Grid, regular, show};
 use super::element::{read_values, type_mismatch};
-use super::{Array, Element, fail, input};
+use super::{Array, Element, fail, input_ref};
 use crate::error::{Error, Result};
 use crate::key::Key;
 use crate::node::{Node, Op};
@@ -442,8 +442,8 @@ fn write_store<T: Element>(
             let idx = grid.index(flat);
             let file = dir.join(meta.key(&idx));
             let chunk = chunk.to_vec();
-            let run = move |mut inputs: Vec<Value>| {
-                let b = input::<T>(inputs.remove(0))?;
+            let run = move |inputs: Vec<Value>| {
+                let b = input_ref::<T>(inputs.first().ok_or_else(|| fail("a write without its block"))?)?;
                 write_chunk(&file, b, &chunk, level).map(value).map_err(|e| fail(e.to_string()))
             };
             crate::Delayed::from_node(Node::new(
@@ -498,7 +498,7 @@ fn metadata<T: Element>(shape: &[usize], chunk: &[usize], o: &ZarrOptions) -> (&
 }
 
 /// One chunk: the block padded to the chunk shape, in C order, compressed.
-fn write_chunk<T: Element>(file: &PathBuf, b: ArrayD<T>, chunk: &[usize], c: Compression) -> Result<()> {
+fn write_chunk<T: Element>(file: &PathBuf, b: &ArrayD<T>, chunk: &[usize], c: Compression) -> Result<()> {
     let io = |e| Error::Io { path: file.clone(), source: e };
     let mut bytes = Vec::with_capacity(chunk.iter().product::<usize>() * std::mem::size_of::<T>());
     if b.shape() == chunk {
@@ -509,7 +509,7 @@ fn write_chunk<T: Element>(file: &PathBuf, b: ArrayD<T>, chunk: &[usize], c: Com
         for (a, &n) in b.shape().iter().enumerate() {
             dst.slice_axis_inplace(Axis(a), Slice::from(0..n));
         }
-        dst.assign(&b);
+        dst.assign(b);
         full.iter().for_each(|&v| v.put(&mut bytes));
     }
     let bytes = match c {
