@@ -151,6 +151,7 @@ impl Grid {
                         )));
                     }
                 }
+                check_count(c).map_err(|e| Error::Invalid(format!("chunks: {e}")))?;
                 // An axis of length 0 is one empty block, whatever was written for it.
                 c.iter().zip(shape).map(|(sizes, &n)| if n == 0 { vec![0] } else { sizes.clone() }).collect()
             }
@@ -224,9 +225,19 @@ pub(crate) fn starts(sizes: &[usize]) -> Vec<usize> {
     out
 }
 
-/// `n` cut into blocks of `size` (the last one smaller); an empty axis has one empty block.
 /// The most blocks an array may have: past this the graph alone would not fit in memory.
 const MAX_BLOCKS: usize = 1 << 26;
+
+/// An error when blocks of these sizes along each axis make more than [`MAX_BLOCKS`].
+pub(crate) fn check_count(chunks: &[Vec<usize>]) -> std::result::Result<(), String> {
+    match chunks.iter().try_fold(1usize, |total, c| total.checked_mul(c.len())) {
+        Some(count) if count <= MAX_BLOCKS => Ok(()),
+        _ => Err(format!(
+            "{} blocks along the axes make more than {MAX_BLOCKS} blocks; choose larger blocks",
+            show(&chunks.iter().map(Vec::len).collect::<Vec<_>>())
+        )),
+    }
+}
 
 /// Blocks of `sizes[a]` (each at least 1) along each axis `a` of `shape`, the last one
 /// smaller; an error when that makes more than [`MAX_BLOCKS`].
@@ -243,6 +254,7 @@ pub(crate) fn regular(shape: &[usize], sizes: &[usize]) -> std::result::Result<V
     }
 }
 
+/// `n` cut into blocks of `size` (the last one smaller); an empty axis has one empty block.
 pub(crate) fn split(n: usize, size: usize) -> Vec<usize> {
     if n == 0 {
         return vec![0];

@@ -47,12 +47,13 @@ pub trait Element: Data + Copy + PartialEq + PartialOrd + Default + fmt::Debug +
 ///
 /// `Mean` is the type of a mean or standard deviation: the float itself for `f32` and `f64`,
 /// `f64` for integers (as in NumPy). A sum is of the element type itself; an integer sum
-/// that overflows it is an error (NumPy would wrap around), so convert first:
+/// whose total does not fit it is an error (NumPy would give an `int64` for narrower
+/// types, and wrap an `int64` around), so convert first:
 ///
 /// ```
 /// use rask::prelude::*;
 /// let x = da::ones::<u8>(&[300], 100)?;
-/// assert!(x.sum(da::All).compute().unwrap_err().to_string().contains("overflows uint8"));
+/// assert!(x.sum(da::All).compute().unwrap_err().to_string().contains("the sum 300 does not fit uint8"));
 /// assert_eq!(x.astype::<u64>().sum(da::All).item()?, 300);
 /// assert_eq!(x.mean(da::All).item()?, 1.0);
 /// # Ok::<(), rask::Error>(())
@@ -65,9 +66,15 @@ pub trait Number:
     const INTEGER: bool;
     /// What a mean, variance or norm of these numbers is.
     type Mean: Float;
-    /// `self + other`, or `None` when an integer sum overflows.
+    /// What sums are accumulated in: `i128` for integers, the float itself for floats.
     #[doc(hidden)]
-    fn checked_plus(self, other: Self) -> Option<Self>;
+    type Wide: Copy + Send + Sync + fmt::Display + num_traits::Zero + 'static;
+    /// The value as a [`Wide`](Number::Wide).
+    #[doc(hidden)]
+    fn widen(self) -> Self::Wide;
+    /// A sum back in this type, or `None` when it does not fit.
+    #[doc(hidden)]
+    fn narrow(sum: Self::Wide) -> Option<Self>;
     /// The largest and smallest values (the start of a min/max).
     #[doc(hidden)]
     fn bounds() -> (Self, Self);
@@ -197,8 +204,12 @@ macro_rules! integer {
         impl Number for $t {
             const INTEGER: bool = true;
             type Mean = f64;
-            fn checked_plus(self, other: Self) -> Option<Self> {
-                self.checked_add(other)
+            type Wide = i128;
+            fn widen(self) -> i128 {
+                <i128 as From<$t>>::from(self)
+            }
+            fn narrow(sum: i128) -> Option<Self> {
+                <$t as TryFrom<i128>>::try_from(sum).ok()
             }
             fn bounds() -> (Self, Self) {
                 (<$t>::MIN, <$t>::MAX)
@@ -218,8 +229,12 @@ macro_rules! float {
         impl Number for $t {
             const INTEGER: bool = false;
             type Mean = $t;
-            fn checked_plus(self, other: Self) -> Option<Self> {
-                Some(self + other)
+            type Wide = $t;
+            fn widen(self) -> $t {
+                self
+            }
+            fn narrow(sum: $t) -> Option<Self> {
+                Some(sum)
             }
             fn bounds() -> (Self, Self) {
                 (<$t>::NEG_INFINITY, <$t>::INFINITY)

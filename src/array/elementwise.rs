@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use ndarray::{ArrayD, IxDyn, Zip};
 
-use super::chunks::{Grid, show};
+use super::chunks::{Grid, check_count, show};
 use super::rechunk::common;
 use super::{Array, Element, Float, Number, fail, input};
 use crate::value::Value;
@@ -98,6 +98,7 @@ fn align<A: Element, B: Element>(a: &Array<A>, b: &Array<B>) -> std::result::Res
         };
         chunks.push(c);
     }
+    check_count(&chunks)?;
     Ok(Aligned { grid: Grid { shape, chunks }, a: a.rechunk_to(ca), b: b.rechunk_to(cb) })
 }
 

@@ -322,11 +322,16 @@ fn merge_tree<T: Element, F: Fold<T>>(f: F, mut level: Vec<Arc<Node>>, name: &Ar
     level.pop().unwrap_or_else(|| unreachable!("every output block has at least one partial"))
 }
 
-/// `Σ f(x)` over `xs` in 8 independent lanes added up at the end, as NumPy's pairwise
-/// sums do: the adds of one lane do not wait for the previous one's, so the loop runs at
-/// the speed of memory (a single running sum waits out every add's latency), and the
-/// rounding error is smaller.
-fn lanes<T: Copy, A: Copy + num_traits::Zero>(xs: &[T], f: impl Fn(T) -> A) -> A {
+/// `Σ f(x)` over `xs` as NumPy's pairwise sum: runs of up to 1024 elements in 8
+/// independent lanes (the adds of one lane do not wait for another's, so the loop runs at
+/// the speed of memory), longer runs split in halves; the rounding error grows with the
+/// logarithm of the length, not the length.
+fn lanes<T: Copy, A: Copy + num_traits::Zero>(xs: &[T], f: impl Fn(T) -> A + Copy) -> A {
+    const LEAF: usize = 1024;
+    if xs.len() > LEAF {
+        let (left, right) = xs.split_at(xs.len() / 2 / 8 * 8);
+        return lanes(left, f) + lanes(right, f);
+    }
     let mut lane = [A::zero(); 8];
     let mut runs = xs.chunks_exact(8);
     for run in runs.by_ref() {
@@ -338,26 +343,29 @@ fn lanes<T: Copy, A: Copy + num_traits::Zero>(xs: &[T], f: impl Fn(T) -> A) -> A
     ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7])) + tail
 }
 
-/// Sums in the element type; `None` once an integer sum overflowed it.
+/// Sums in a wider type (`i128` for integers, the float itself for floats), so that only
+/// a total that does not fit the element type is an error, wherever the blocks fall.
 #[derive(Clone, Copy)]
 struct Sum;
 impl<T: Number> Fold<T> for Sum {
-    type Acc = Option<T>;
+    type Acc = T::Wide;
     type Out = T;
-    fn init(&self) -> Option<T> {
-        Some(T::zero())
+    fn init(&self) -> T::Wide {
+        num_traits::Zero::zero()
     }
-    fn step(&self, a: Option<T>, x: T, _: u64) -> Option<T> {
-        a?.checked_plus(x)
+    fn step(&self, a: T::Wide, x: T, _: u64) -> T::Wide {
+        a + x.widen()
     }
-    fn step_run(&self, xs: &[T]) -> Option<T> {
-        if T::INTEGER { xs.iter().try_fold(T::zero(), |a, &x| a.checked_plus(x)) } else { Some(lanes(xs, |x| x)) }
+    fn step_run(&self, xs: &[T]) -> T::Wide {
+        lanes(xs, T::widen)
     }
-    fn merge(&self, a: Option<T>, b: Option<T>) -> Option<T> {
-        a?.checked_plus(b?)
+    fn merge(&self, a: T::Wide, b: T::Wide) -> T::Wide {
+        a + b
     }
-    fn finish(&self, a: Option<T>) -> std::result::Result<T, String> {
-        a.ok_or_else(|| format!("the sum overflows {}; convert first, e.g. x.astype::<i64>().sum(..)", T::DTYPE))
+    fn finish(&self, a: T::Wide) -> std::result::Result<T, String> {
+        T::narrow(a).ok_or_else(|| {
+            format!("the sum {a} does not fit {}; convert first, e.g. x.astype::<i64>().sum(..)", T::DTYPE)
+        })
     }
 }
 

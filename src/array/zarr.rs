@@ -367,7 +367,8 @@ pub fn to_zarr<T: Element>(store: impl AsRef<Path>, x: &Array<T>) -> Result<()> 
 /// Writes `x` to a Zarr store, one chunk per block, each written by its own task. Blocks
 /// must be regular for Zarr (all the same size but the last along each axis); other
 /// arrays are rechunked to their largest block first. An existing store is refused unless
-/// `overwrite` is set.
+/// `overwrite` is set. The store is written beside its destination and moved in once
+/// whole, so a failed write keeps the old one, and an array may replace the store it reads.
 ///
 /// ```
 /// use rask::prelude::*;
@@ -391,36 +392,50 @@ pub fn to_zarr_with<T: Element>(store: impl AsRef<Path>, x: &Array<T>, options: 
     if !matches!(options.version, 2 | 3) {
         return Err(Error::Invalid(format!("to_zarr: Zarr version {} (2 or 3)", options.version)));
     }
+    let Some(name) = store.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return Err(bad(&store, "is not a store's name (a path ending in a directory name, e.g. x.zarr)"));
+    };
     if store.exists() && !options.overwrite {
         return Err(bad(&store, "already exists (set ZarrOptions::overwrite to replace it)"));
     }
     // The store is written beside its destination and moved there when every chunk is
     // written: a failed write leaves the old store whole, and `x` may read the store it
     // replaces.
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| Error::Io { path, source }
-    };
-    let staging = staging_path(&store);
-    fs::create_dir_all(&staging).map_err(io(&staging))?;
-    let written = write_store(&staging, &x, &grid, &chunk, options).and_then(|()| {
-        if store.exists() {
-            fs::remove_dir_all(&store).map_err(io(&store))?;
-        }
-        fs::rename(&staging, &store).map_err(io(&store))
-    });
+    let staging = beside(&store, &name, "write");
+    fs::create_dir_all(&staging).map_err(|e| bad(&store, format!("cannot make {}: {e}", staging.display())))?;
+    let written =
+        write_store(&staging, &x, &grid, &chunk, options).and_then(|()| replace(&store, &name, &staging, options));
     if written.is_err() {
         let _ = fs::remove_dir_all(&staging);
     }
     written
 }
 
-/// A hidden directory next to `store`, unique to this process and call.
-fn staging_path(store: &Path) -> PathBuf {
+/// A hidden path next to `store` (named `name`), unique to this process and call.
+fn beside(store: &Path, name: &str, what: &str) -> PathBuf {
     static NEXT: AtomicU64 = AtomicU64::new(0);
-    let name = store.file_name().map_or_else(|| "store".into(), |n| n.to_string_lossy().into_owned());
-    let hidden = format!(".{name}.rask-write-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
-    store.with_file_name(hidden)
+    store.with_file_name(format!(".{name}.rask-{what}-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed)))
+}
+
+/// Moves the written `staging` directory to `store`. A store already there (which
+/// `overwrite` allows) is moved aside first, put back if the move fails, and removed once
+/// the new one is in place.
+fn replace(store: &Path, name: &str, staging: &Path, options: &ZarrOptions) -> Result<()> {
+    let io = |source| Error::Io { path: store.to_path_buf(), source };
+    if !store.exists() {
+        return fs::rename(staging, store).map_err(io);
+    }
+    if !options.overwrite {
+        return Err(bad(store, "already exists (set ZarrOptions::overwrite to replace it)"));
+    }
+    let old = beside(store, name, "old");
+    fs::rename(store, &old).map_err(io)?;
+    if let Err(e) = fs::rename(staging, store) {
+        let _ = fs::rename(&old, store);
+        return Err(io(e));
+    }
+    let _ = fs::remove_dir_all(&old);
+    Ok(())
 }
 
 /// The metadata file and one chunk file per block of `x` (by its own task) under `dir`.

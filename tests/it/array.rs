@@ -82,6 +82,12 @@ fn bad_chunks_and_shapes_name_what_is_wrong() {
     assert_eq!(e.to_string(), "chunks: the block sizes (0, 10) along axis 0 include an empty block");
     let e = da::ones::<u8>(&[1 << 40, 1 << 20], 1).expect_err("too many blocks");
     assert!(e.to_string().contains("choose larger blocks"), "{e}");
+    let e = da::ones::<u8>(&[1000, 1000, 1000], vec![vec![1; 1000]; 3]).expect_err("too many blocks");
+    assert!(e.to_string().contains("(1000, 1000, 1000) blocks along the axes"), "{e}");
+    let (column, row) =
+        (da::ones::<u8>(&[10_000, 1], 1).expect("valid"), da::ones::<u8>(&[1, 10_000], 1).expect("valid"));
+    let e = (&column + &row).shape().expect_err("10^8 blocks");
+    assert!(e.to_string().contains("choose larger blocks"), "{e}");
     // An empty axis is one empty block, however it was written.
     let empty = da::zeros::<f64>(&[0, 3], vec![vec![], vec![3]]).expect("valid");
     assert_eq!(empty.chunks(), vec![vec![0], vec![3]]);
@@ -200,19 +206,29 @@ fn reductions_along_axes_match_ndarray() {
     let i = da::from_array(ndarray::array![[1i64, 2], [3, 4], [5, 7]], 2).expect("valid");
     assert_eq!(i.sum(0).to_vec().expect("computes"), [9, 13]);
     assert_eq!(i.mean(1).to_vec().expect("computes"), [1.5, 3.5, 6.0]);
-    for chunks in [300, 64] {
+    // In one block and when blocks' partials merge (each 200 fits, their sum does not).
+    for chunks in [300, 1] {
         let bytes = da::from_array(ndarray::Array::from_elem(300, 200u8).into_dyn(), chunks).expect("valid");
         let e = bytes.sum(da::All).compute().expect_err("60,000 is past u8");
         assert!(
-            e.to_string().ends_with("sum: the sum overflows uint8; convert first, e.g. x.astype::<i64>().sum(..)"),
+            e.to_string()
+                .ends_with("sum: the sum 60000 does not fit uint8; convert first, e.g. x.astype::<i64>().sum(..)"),
             "{e}"
         );
         assert_eq!(bytes.astype::<u64>().sum(da::All).item().expect("one value"), 300 * 200);
     }
-    let small = da::from_array(ndarray::array![-100i8, 27, -50, -100], 2).expect("valid");
-    let e = small.sum(0).item().expect_err("-223 is past i8");
-    assert!(e.to_string().contains("overflows int8"), "{e}");
-    assert_eq!(small.slice(s![..3]).sum(0).item().expect("fits"), -100 + 27 - 50);
+    // Only the total must fit, wherever the blocks fall (100 + 100 passes 127 on the way).
+    for chunks in [1, 2, 3] {
+        let mixed = da::from_array(ndarray::array![100i8, 100, -100, -50, 27], chunks).expect("valid");
+        assert_eq!(mixed.sum(0).item().expect("77 fits"), 77, "chunks {chunks}");
+        let e = mixed.slice(s![..2]).sum(0).item().expect_err("200 is past i8");
+        assert!(e.to_string().contains("the sum 200 does not fit int8"), "{e}");
+    }
+    // Float sums are pairwise, as NumPy's: ten million 0.1f32 added one by one in f32 would
+    // come to 1,087,937 (and in eight running sums to 1,010,792).
+    let tenth = da::full(&[10_000_000], 0.1f32, -1).expect("valid");
+    let exact = 1e7 * f64::from(0.1f32);
+    assert!((f64::from(tenth.sum(da::All).item().expect("one value")) - exact).abs() < 1e-6 * exact);
     // ddof past the count divides by zero, as NumPy's max(n - ddof, 0).
     assert_eq!(t.slice(s![..3]).var(da::All.ddof(4)).item().expect("one value"), f64::INFINITY);
 }
@@ -432,9 +448,17 @@ fn zarr_stores_round_trip_and_read_hand_written_ones() {
     da::to_zarr_with(&store, &(&read * 2.0), &ZarrOptions { overwrite: true, ..ZarrOptions::default() })
         .expect("rewritten");
     assert_eq!(da::from_zarr::<f32>(&store).expect("readable").compute().expect("computes"), &a * 2.0);
-    let bad = &da::from_zarr::<f32>(&store).expect("readable") + &da::ones::<f32>(&[3], 3).expect("valid");
-    assert!(da::to_zarr_with(&store, &bad, &ZarrOptions { overwrite: true, ..ZarrOptions::default() }).is_err());
+    // A write that fails part way (a block of the wrong shape) keeps the old store.
+    let bad = da::from_zarr::<f32>(&store).expect("readable").map_blocks(|b| b.slice_move(s![..1, ..]).into_dyn());
+    let e = da::to_zarr_with(&store, &bad, &ZarrOptions { overwrite: true, ..ZarrOptions::default() })
+        .expect_err("a block of the wrong shape");
+    assert!(e.to_string().contains("map_blocks: block"), "{e}");
     assert_eq!(da::from_zarr::<f32>(&store).expect("still there").compute().expect("computes"), &a * 2.0);
+    let e = da::to_zarr(dir.join(".."), &x).expect_err("no name");
+    assert!(
+        e.to_string().ends_with("..: is not a store's name (a path ending in a directory name, e.g. x.zarr)"),
+        "{e}"
+    );
     let e = da::to_zarr(&store, &x).expect_err("exists");
     assert!(e.to_string().contains("twice.zarr: already exists"), "{e}");
     assert_eq!(
