@@ -7,7 +7,7 @@
 
 use crate::error::{BoxError, Error, Result, TaskError};
 use crate::node::TaskFn;
-use crate::value::{Data, TypeDesc, Value, take, value};
+use crate::value::{Data, Gather, TypeDesc, Value, take, value};
 
 /// Where one argument of a task comes from.
 pub(crate) enum ArgSlot {
@@ -15,8 +15,9 @@ pub(crate) enum ArgSlot {
     Lit(Value),
     /// The result of the next dependency.
     Dep,
-    /// The results of the next `n` dependencies, gathered into a `Vec` by `collect`.
-    Deps(usize, fn(Vec<Value>) -> Result<Value>),
+    /// The results of the next `n` dependencies, gathered into a `Vec` of the described
+    /// item type.
+    Deps(usize, Gather),
 }
 
 /// Hands out the arguments of one task run, in order.
@@ -33,12 +34,12 @@ impl ArgReader<'_> {
         match self.slots.next().ok_or_else(missing)? {
             ArgSlot::Lit(v) => take(v.clone()),
             ArgSlot::Dep => take(self.inputs.next().ok_or_else(missing)?),
-            ArgSlot::Deps(n, collect) => {
+            ArgSlot::Deps(n, item) => {
                 let items: Vec<Value> = self.inputs.by_ref().take(*n).collect();
                 if items.len() != *n {
                     return Err(missing());
                 }
-                take(collect(items)?)
+                take((item.collect)(items)?)
             }
         }
     }

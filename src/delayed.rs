@@ -193,7 +193,7 @@ impl Arg {
 
     /// The results of `nodes`, gathered into a `Vec<T>`.
     pub(crate) fn deps<T: Data>(nodes: Vec<Arc<Node>>) -> Arg {
-        Arg { slot: ArgSlot::Deps(nodes.len(), TypeDesc::of::<T>().collect), deps: nodes }
+        Arg { slot: ArgSlot::Deps(nodes.len(), TypeDesc::of::<T>().gather()), deps: nodes }
     }
 }
 
@@ -318,7 +318,7 @@ macro_rules! impl_into_args {
 }
 crate::call::for_each_arity!(impl_into_args);
 
-fn split(args: Vec<Arg>) -> (Vec<ArgSlot>, Vec<Arc<Node>>) {
+pub(crate) fn split(args: Vec<Arg>) -> (Vec<ArgSlot>, Vec<Arc<Node>>) {
     let mut slots = Vec::with_capacity(args.len());
     let mut deps = Vec::new();
     for a in args {

@@ -106,6 +106,10 @@ pub enum Error {
         /// The future's key.
         key: Key,
     },
+    /// A Dask cluster could not be reached or used, or a task cannot run on it (a closure, a
+    /// value without a codec); the message names the task or says what to install.
+    #[error("cluster: {0}")]
+    Cluster(String),
     /// A bug in rask.
     #[error("internal error: {0} (this is a bug in rask, please report it)")]
     Internal(String),

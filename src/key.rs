@@ -92,6 +92,18 @@ impl Key {
     }
 }
 
+impl Key {
+    /// The key as Dask writes it: a name and, for a partition or block, its index (a tuple
+    /// key `('name', i, j)` on the Dask side).
+    pub(crate) fn wire_parts(&self) -> (String, Vec<u64>) {
+        match &self.0 {
+            Repr::Part(n, i) => (n.as_str().to_string(), vec![*i]),
+            Repr::Block(n, idx) => (n.as_str().to_string(), idx.iter().map(|&i| u64::from(i)).collect()),
+            Repr::Token(..) | Repr::Plain(_) => (self.to_string(), Vec::new()),
+        }
+    }
+}
+
 /// Strips trailing `-<digits>` or `-<hex token>` segments from a written key.
 fn key_split(key: &str) -> &str {
     let mut s = key;

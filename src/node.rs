@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 
 use crate::error::TaskError;
 use crate::key::Key;
+use crate::remote::Recipe;
 use crate::value::Value;
 use crate::visualize::NodeState;
 
@@ -30,16 +31,28 @@ pub(crate) struct Node {
     pub(crate) key: Key,
     pub(crate) op: Op,
     pub(crate) deps: Box<[Arc<Node>]>,
+    /// The same task as data, for a cluster's workers; `None` for a closure, which only
+    /// this process can run.
+    pub(crate) recipe: Option<Recipe>,
     state: AtomicU8,
 }
 
 impl Node {
     pub(crate) fn new(key: Key, op: Op, deps: Vec<Arc<Node>>) -> Arc<Node> {
+        Self::build(key, op, deps, None)
+    }
+
+    /// A node that a cluster's workers can run too: `op` and `recipe` do the same work.
+    pub(crate) fn with_recipe(key: Key, op: Op, deps: Vec<Arc<Node>>, recipe: Recipe) -> Arc<Node> {
+        Self::build(key, op, deps, Some(recipe))
+    }
+
+    fn build(key: Key, op: Op, deps: Vec<Arc<Node>>, recipe: Option<Recipe>) -> Arc<Node> {
         let state = match op {
             Op::Call(_) => NodeState::Waiting,
             Op::Value(_) | Op::Future(_) => NodeState::Memory,
         };
-        Arc::new(Node { key, op, deps: deps.into_boxed_slice(), state: AtomicU8::new(state as u8) })
+        Arc::new(Node { key, op, deps: deps.into_boxed_slice(), recipe, state: AtomicU8::new(state as u8) })
     }
 
     /// The state this task was left in by the last run that included it.

@@ -376,7 +376,7 @@ impl Graph {
                     if elem.vec_id != param.id {
                         return Err(mismatch(elem.vec_name()));
                     }
-                    slots.push(ArgSlot::Deps(items.len(), elem.collect));
+                    slots.push(ArgSlot::Deps(items.len(), elem.gather()));
                 }
                 RawArg::Text(s) => match self.index.get(s.as_ref()) {
                     Some(&d) => {

@@ -47,11 +47,24 @@ pub struct TypeDesc {
     pub(crate) name: fn() -> String,
     pub(crate) vec_id: TypeId,
     pub(crate) collect: fn(Vec<Value>) -> Result<Value>,
+    /// `std::any::type_name`: the tag of the type's codec.
+    pub(crate) full_name: &'static str,
 }
 
 impl TypeDesc {
     pub(crate) fn of<T: Data>() -> TypeDesc {
-        TypeDesc { id: TypeId::of::<T>(), name: type_name::<T>, vec_id: TypeId::of::<Vec<T>>(), collect: collect::<T> }
+        TypeDesc {
+            id: TypeId::of::<T>(),
+            name: type_name::<T>,
+            vec_id: TypeId::of::<Vec<T>>(),
+            collect: collect::<T>,
+            full_name: std::any::type_name::<T>(),
+        }
+    }
+
+    /// How a list of inputs of this type is gathered into a `Vec`.
+    pub(crate) fn gather(&self) -> Gather {
+        Gather { item: self.full_name, collect: self.collect }
     }
 
     pub(crate) fn vec_name(&self) -> String {
@@ -59,7 +72,15 @@ impl TypeDesc {
     }
 }
 
-fn collect<T: Data>(items: Vec<Value>) -> Result<Value> {
+/// How the items of a list argument become one `Vec` value: the item type's name and the
+/// function that gathers them.
+#[derive(Clone, Copy)]
+pub(crate) struct Gather {
+    pub(crate) item: &'static str,
+    pub(crate) collect: fn(Vec<Value>) -> Result<Value>,
+}
+
+pub(crate) fn collect<T: Data>(items: Vec<Value>) -> Result<Value> {
     let v: Vec<T> = items.into_iter().map(take::<T>).collect::<Result<_>>()?;
     Ok(value(v))
 }

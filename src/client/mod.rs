@@ -20,7 +20,6 @@ mod completed;
 pub(crate) mod display;
 mod future;
 pub(crate) mod monitor;
-mod spill;
 mod store;
 mod workers;
 
@@ -32,10 +31,10 @@ use std::time::Instant;
 
 use rayon::{ThreadPool, ThreadPoolBuilder};
 
+pub use crate::codec::register_spill;
 pub use completed::{AsCompleted, as_completed, wait};
 pub use display::{Progress, progress};
 pub use future::{Future, FutureStatus, Wait};
-pub use spill::register_spill;
 pub use store::WorkerMemory;
 
 pub(crate) use self::future::Handle;
@@ -51,6 +50,7 @@ use crate::events::{Event, Listener};
 use crate::key::Key;
 use crate::node::{Node, Op};
 use crate::plan::TaskGraph;
+use crate::remote::cluster::Cluster;
 use crate::scheduler::RunOptions;
 use crate::value::{Data, Value, type_name, value};
 
@@ -94,6 +94,8 @@ pub(crate) struct Inner {
     pub(crate) threads_per_worker: usize,
     dashboard: Mutex<Option<crate::dashboard::Server>>,
     scatter_next: AtomicUsize,
+    /// The Dask cluster graphs run on, for a client made by `connect` or `dask_local`.
+    cluster: Option<Arc<Cluster>>,
 }
 
 /// Configures a [`Client`]: `Client::builder().workers(4).memory_limit(2 << 30).build()?`.
@@ -171,6 +173,10 @@ impl ClientBuilder {
 
     /// Starts the client.
     pub fn build(self) -> Result<Client> {
+        self.build_on(None)
+    }
+
+    fn build_on(self, cluster: Option<Arc<Cluster>>) -> Result<Client> {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let threads_per_worker = self.threads_per_worker.unwrap_or(1);
         let workers = self.workers.unwrap_or_else(|| (cores / threads_per_worker).max(1));
@@ -192,6 +198,7 @@ impl ClientBuilder {
             threads_per_worker,
             dashboard: Mutex::new(None),
             scatter_next: AtomicUsize::new(0),
+            cluster,
         });
         if let Some(address) = &self.dashboard {
             let server = crate::dashboard::Server::start(address, Arc::downgrade(&inner))?;
@@ -209,7 +216,11 @@ impl std::fmt::Debug for Client {
     /// `Client: 2 workers × 1 thread, memory limit 1.0 GiB per worker, dashboard http://…`
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let (workers, threads) = self.workers();
-        write!(f, "Client: {workers} workers × {threads} thread{}", if threads == 1 { "" } else { "s" })?;
+        f.write_str("Client: ")?;
+        if let Some(c) = &self.inner.cluster {
+            write!(f, "Dask cluster {}, ", c.info.scheduler)?;
+        }
+        write!(f, "{workers} workers × {threads} thread{}", if threads == 1 { "" } else { "s" })?;
         if let Some(limit) = self.inner.store.limit() {
             write!(f, ", memory limit {:.1} GiB per worker", limit as f64 / f64::from(1u32 << 30))?;
         }
@@ -285,14 +296,78 @@ impl Client {
         Ok(DEFAULT.get_or_init(|| c).clone())
     }
 
-    /// The address of the dashboard, with its token when it needs one.
+    /// A client on the Dask cluster whose scheduler listens at `address` (`tcp://host:8786`,
+    /// or `tls://…` with Dask's TLS settings from its config or `DASK_DISTRIBUTED__COMM__*`
+    /// variables). Its graphs run there: every task must be a [registered
+    /// function](crate::remote) or a value, and every worker must run rask's worker runtime
+    /// of this rask's version (checked here). Needs Python with `distributed` and the worker
+    /// runtime (`RASK_PYTHON` picks the interpreter, default `python3`).
+    ///
+    /// ```no_run
+    /// use rask::prelude::*;
+    /// let client = Client::connect("tcp://127.0.0.1:8786")?;
+    /// let inc = rask::remote::register("inc", |x: i64| x + 1);
+    /// assert_eq!(client.compute(&inc.call((41,))).result()?, 42);
+    /// # Ok::<(), rask::Error>(())
+    /// ```
+    pub fn connect(address: &str) -> Result<Client> {
+        Self::on_cluster(crate::remote::cluster::Target::Address(address.to_string()))
+    }
+
+    /// A client on a new Dask `LocalCluster` of `n_workers` worker processes (one thread
+    /// each) on this machine: the cluster path, tried without a cluster. It stops with the
+    /// client.
+    ///
+    /// ```no_run
+    /// use rask::prelude::*;
+    /// let client = Client::dask_local(2)?;
+    /// println!("{client}");      // Client: Dask cluster tcp://127.0.0.1:…, 2 workers × 1 thread, dashboard …
+    /// # Ok::<(), rask::Error>(())
+    /// ```
+    pub fn dask_local(n_workers: usize) -> Result<Client> {
+        if n_workers == 0 {
+            return Err(Error::Cluster("dask_local: n_workers must be at least 1".into()));
+        }
+        Self::on_cluster(crate::remote::cluster::Target::Local(n_workers))
+    }
+
+    fn on_cluster(target: crate::remote::cluster::Target) -> Result<Client> {
+        let cluster = Arc::new(Cluster::start(target)?);
+        // Local threads only wait for the cluster's answers: a few are enough.
+        ClientBuilder::default().workers(cluster.threads().clamp(1, 8)).dashboard(None).build_on(Some(cluster))
+    }
+
+    /// The Dask cluster this client runs on, if any.
+    pub(crate) fn cluster(&self) -> Option<Arc<Cluster>> {
+        self.inner.cluster.clone()
+    }
+
+    /// The address of the dashboard, with its token when it needs one (Dask's dashboard for
+    /// a client on a cluster).
     pub fn dashboard_link(&self) -> Option<String> {
+        if let Some(c) = &self.inner.cluster {
+            return c.info.dashboard.clone();
+        }
         self.inner.dashboard.lock().unwrap_or_else(PoisonError::into_inner).as_ref().map(|s| s.link())
     }
 
-    /// How many workers, and threads per worker.
+    /// How many workers, and threads per worker (of the first worker, on a cluster).
     pub fn workers(&self) -> (usize, usize) {
-        (self.inner.workers, self.inner.threads_per_worker)
+        match &self.inner.cluster {
+            Some(c) => (c.info.workers.len(), c.info.workers.first().map_or(1, |w| w.1)),
+            None => (self.inner.workers, self.inner.threads_per_worker),
+        }
+    }
+
+    /// The error of a closure sent to this client's cluster, if it has one.
+    fn refuse_closure(&self, key: &Key) -> Option<Error> {
+        self.inner.cluster.as_ref().map(|_| {
+            Error::Cluster(format!(
+                "'{key}' is a closure, which only this process can run; on a cluster, register the \
+                 function (rask::remote::register(\"name\", f)) in a crate the worker runtime links and \
+                 compute its call: client.compute(&f.call(args))"
+            ))
+        })
     }
 
     /// Memory held by each worker's results, in memory and spilled.
@@ -342,7 +417,11 @@ impl Client {
     /// # Ok::<(), rask::Error>(())
     /// ```
     pub fn submit<R: Data>(&self, f: impl Fn() -> R + Send + 'static) -> Future<R> {
-        let shared = self.new_shared::<R>(Key::unique(fn_name::<_>(&f)));
+        let key = Key::unique(fn_name::<_>(&f));
+        if let Some(e) = self.refuse_closure(&key) {
+            return Future::failed(e);
+        }
+        let shared = self.new_shared::<R>(key);
         let work = move || crate::panics::catch(&f).map(value).map_err(TaskError::Panicked);
         self.enqueue(Vec::new(), self.call_job(shared.clone(), work));
         Future::from_shared(shared)
@@ -363,7 +442,11 @@ impl Client {
         &self,
         f: impl Fn() -> std::result::Result<R, E> + Send + 'static,
     ) -> Future<R> {
-        let shared = self.new_shared::<R>(Key::unique(fn_name::<_>(&f)));
+        let key = Key::unique(fn_name::<_>(&f));
+        if let Some(e) = self.refuse_closure(&key) {
+            return Future::failed(e);
+        }
+        let shared = self.new_shared::<R>(key);
         let work = move || match crate::panics::catch(&f) {
             Ok(Ok(v)) => Ok(value(v)),
             Ok(Err(e)) => Err(TaskError::Failed(e.into())),
@@ -567,6 +650,9 @@ impl Client {
     /// Runs a call node: directly when its inputs are all futures (or none), as a graph
     /// otherwise (an input is a lazy `Delayed`).
     fn run_node<R: Data>(&self, node: Arc<Node>) -> Future<R> {
+        if self.inner.cluster.is_some() {
+            return self.compute(&crate::Delayed::<R>::from_node(node));
+        }
         if node.deps.iter().all(|d| matches!(d.op, Op::Future(_))) {
             let shared = self.new_shared::<R>(node.key.clone());
             let inputs: Vec<Arc<Shared>> = node
@@ -641,7 +727,8 @@ impl Client {
         let options = RunOptions::new()
             .cancel_token(shared.cancel.clone())
             .listen(RunListener::share(&listener))
-            .on_pool(self.inner.pool.clone());
+            .on_pool(self.inner.pool.clone())
+            .on_cluster(self.inner.cluster.clone());
         let monitor = self.inner.monitor.clone();
         let unrun = expected.clone();
         let work = move |_| {
@@ -760,5 +847,20 @@ impl<T: Data> crate::delayed::IntoArg<Vec<T>> for &Vec<Future<T>> {
 impl<T: Data> crate::delayed::IntoArg<Vec<T>> for &[Future<T>] {
     fn into_arg(self) -> crate::delayed::Arg {
         crate::delayed::Arg::deps::<T>(self.iter().map(Future::node).collect())
+    }
+}
+
+impl From<&Client> for RunOptions {
+    /// Runs on the client's workers: its Dask cluster, or its local pool.
+    ///
+    /// ```
+    /// # #[macro_use] extern crate rask;
+    /// use rask::prelude::*;
+    /// let client = Client::builder().threads(2).dashboard(None).build()?;
+    /// assert_eq!(delayed!(i64::pow(2, 5)).compute_with(&client)?, 32);
+    /// # Ok::<(), rask::Error>(())
+    /// ```
+    fn from(client: &Client) -> Self {
+        RunOptions::new().on_pool(client.inner.pool.clone()).on_cluster(client.inner.cluster.clone())
     }
 }

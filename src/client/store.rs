@@ -1,7 +1,7 @@
 //! The results a client holds for its futures, per worker, under the memory limit.
 //!
 //! Like a Dask worker's data store: past `target` of a worker's limit, its least recently
-//! used results whose type can be written to disk ([`super::spill`]) are spilled; past
+//! used results whose type can be written to disk ([`crate::codec`]) are spilled; past
 //! `pause`, the worker starts no new task until results are released or spilled. Nothing
 //! is lost: a spilled result is read back from its file whenever it is needed.
 
@@ -12,7 +12,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Duration;
 
 use super::future::Shared;
-use super::spill::{self, Codec};
+use crate::codec::{self, Codec};
 use crate::error::{Error, Result};
 use crate::key::Key;
 use crate::value::Value;
@@ -127,7 +127,7 @@ impl Store {
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
         let bytes = crate::value::nbytes(&*value) as u64;
-        let codec = spill::codec_for(&value);
+        let codec = codec::codec_for(&value);
         let mut st = self.lock();
         let worker = worker % st.workers.len();
         st.clock += 1;

@@ -38,6 +38,11 @@ pub enum Scheduler {
     Sync,
     /// A work-stealing pool of this many threads; `0` means one per core.
     Threads(usize),
+    /// The Dask cluster of the current [`Client`](crate::Client) (one made by
+    /// [`Client::connect`](crate::Client::connect) or
+    /// [`Client::dask_local`](crate::Client::dask_local)); every task must be a
+    /// [registered function](crate::remote) or a value.
+    Cluster,
 }
 
 impl Scheduler {
@@ -47,6 +52,10 @@ impl Scheduler {
             Scheduler::Sync => 1,
             Scheduler::Threads(0) => std::thread::available_parallelism().map_or(1, |n| n.get()),
             Scheduler::Threads(n) => n,
+            Scheduler::Cluster => match crate::Client::current().ok().and_then(|c| c.cluster()) {
+                Some(cluster) => cluster.threads().max(1),
+                None => Scheduler::Threads(0).parallelism(),
+            },
         }
     }
 }
@@ -83,6 +92,8 @@ pub struct RunOptions {
     /// A client's pool: the run uses its threads and is not stopped by [`cancel_all`]
     /// (an interrupt stops the computation in the foreground, not background futures).
     pool: Option<Arc<rayon::ThreadPool>>,
+    /// A client's Dask cluster: the run goes there.
+    cluster: Option<Arc<crate::remote::cluster::Cluster>>,
 }
 
 impl RunOptions {
@@ -128,6 +139,12 @@ impl RunOptions {
         self.pool = Some(pool);
         self
     }
+
+    /// Runs on a client's Dask cluster.
+    pub(crate) fn on_cluster(mut self, cluster: Option<Arc<crate::remote::cluster::Cluster>>) -> Self {
+        self.cluster = cluster;
+        self
+    }
 }
 
 impl From<Scheduler> for RunOptions {
@@ -138,8 +155,22 @@ impl From<Scheduler> for RunOptions {
 
 /// Runs `graph` and returns the values of its outputs, in order.
 pub(crate) fn run(graph: &TaskGraph, options: &RunOptions) -> Result<Vec<Value>> {
-    let plan = Plan::new(graph, !options.no_fuse);
     let token = options.cancel.clone().unwrap_or_default();
+    let cluster = match (&options.cluster, options.scheduler.unwrap_or_else(config::current)) {
+        (Some(c), _) => Some(c.clone()),
+        (None, Scheduler::Cluster) => Some(crate::Client::current()?.cluster().ok_or_else(|| {
+            crate::Error::Cluster(
+                "Scheduler::Cluster needs a client on a Dask cluster (Client::connect or Client::dask_local)".into(),
+            )
+        })?),
+        (None, _) => None,
+    };
+    if let Some(cluster) = cluster {
+        let _active = (options.pool.is_none()).then(|| cancel::register(&token));
+        let listeners = crate::events::listeners_with(&options.listeners);
+        return cluster.run(graph, &token, &listeners);
+    }
+    let plan = Plan::new(graph, !options.no_fuse);
     if let Some(pool) = &options.pool {
         let listeners = crate::events::listeners_with(&options.listeners);
         let run = state::Run::new(&plan, token, listeners, Scheduler::Threads(pool.current_num_threads()));
@@ -156,6 +187,7 @@ pub(crate) fn run(graph: &TaskGraph, options: &RunOptions) -> Result<Vec<Value>>
     match scheduler {
         Scheduler::Sync => run.run_sync(),
         Scheduler::Threads(n) => threads::run_on(&run, &*threads::pool(n)?),
+        Scheduler::Cluster => return Err(crate::Error::Internal("a cluster run reached the local pool".into())),
     }
     run.finish()
 }

@@ -1,8 +1,13 @@
-//! How held results are written to disk and read back, per Rust type.
+//! How values become bytes and back, per Rust type: for spilling a client's held results to
+//! disk, and for moving values to and from a cluster's workers.
 //!
-//! A client spills a result only when its type has a [`Codec`]: vectors of numbers, strings
-//! and polars frames have one built in, and [`register`] adds one for any other type. A
-//! result without a codec stays in memory (and counts towards the pause threshold).
+//! A type has a [`Codec`] when it is built in (numbers, `bool`, `()`, strings, vectors of
+//! those, polars frames) or was registered with [`register_spill`]. A client keeps a result
+//! without a codec in memory (it counts towards the pause threshold); a cluster refuses a
+//! task whose literal or result has none, naming the type.
+//!
+//! On the wire a value is tagged with its type's name ([`encode_tagged`]), so the other side
+//! finds the same codec ([`decode_tagged`]); both sides run the same rask version.
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
@@ -14,27 +19,79 @@ use crate::value::{Data, Value, value};
 type Encode = fn(&(dyn Any + Send + Sync), &mut dyn Write) -> io::Result<()>;
 type Decode = fn(&mut dyn Read) -> io::Result<Value>;
 
-/// Writes values of one type to a file and reads them back.
+/// Writes values of one type to bytes and reads them back.
 #[derive(Clone, Copy)]
 pub(crate) struct Codec {
+    /// The type's full name (`std::any::type_name`): the tag on the wire.
+    pub(crate) name: &'static str,
     pub(crate) encode: Encode,
     pub(crate) decode: Decode,
+    /// Gathers values of this type into a `Vec` (a list argument, on a worker).
+    pub(crate) collect: fn(Vec<Value>) -> crate::error::Result<Value>,
 }
 
-static CODECS: RwLock<Option<HashMap<TypeId, Codec>>> = RwLock::new(None);
+/// Every codec, by type and by name.
+#[derive(Default)]
+struct Table {
+    by_type: HashMap<TypeId, Codec>,
+    by_name: HashMap<&'static str, Codec>,
+}
+
+impl Table {
+    fn insert(&mut self, id: TypeId, codec: Codec) {
+        self.by_type.insert(id, codec);
+        self.by_name.insert(codec.name, codec);
+    }
+}
+
+static CODECS: RwLock<Option<Table>> = RwLock::new(None);
+
+/// Runs `f` over the table, built on first use.
+fn with_table<R>(f: impl FnOnce(&Table) -> R) -> R {
+    if let Some(table) = CODECS.read().unwrap_or_else(PoisonError::into_inner).as_ref() {
+        return f(table);
+    }
+    let mut codecs = CODECS.write().unwrap_or_else(PoisonError::into_inner);
+    f(codecs.get_or_insert_with(builtin))
+}
 
 /// The codec of `v`'s type, if there is one.
 pub(crate) fn codec_for(v: &Value) -> Option<Codec> {
     let id = (**v).type_id();
-    if let Some(map) = CODECS.read().unwrap_or_else(PoisonError::into_inner).as_ref() {
-        return map.get(&id).copied();
-    }
-    let mut codecs = CODECS.write().unwrap_or_else(PoisonError::into_inner);
-    codecs.get_or_insert_with(builtin).get(&id).copied()
+    with_table(|t| t.by_type.get(&id).copied())
 }
 
-/// Lets a client spill results of type `T` to disk under its memory limit: `encode` writes a
-/// value, `decode` reads it back.
+/// The codec of the type named `name` (`std::any::type_name`).
+pub(crate) fn codec_named(name: &str) -> Option<Codec> {
+    with_table(|t| t.by_name.get(name).copied())
+}
+
+/// `v` as bytes tagged with its type's name, or `None` when its type has no codec.
+pub(crate) fn encode_tagged(v: &Value) -> Option<io::Result<Vec<u8>>> {
+    let codec = codec_for(v)?;
+    let mut out = Vec::new();
+    out.extend_from_slice(&(codec.name.len() as u32).to_le_bytes());
+    out.extend_from_slice(codec.name.as_bytes());
+    Some((codec.encode)(&**v, &mut out).map(|()| out))
+}
+
+/// The value `bytes` hold, written by [`encode_tagged`] (here or in another process running
+/// the same rask).
+pub(crate) fn decode_tagged(bytes: &[u8]) -> io::Result<Value> {
+    let bad = |why: &str| io::Error::new(io::ErrorKind::InvalidData, why.to_string());
+    let (len, rest) = bytes.split_first_chunk::<4>().ok_or_else(|| bad("a value without its type tag"))?;
+    let len = u32::from_le_bytes(*len) as usize;
+    let (name, mut payload) = rest.split_at_checked(len).ok_or_else(|| bad("a truncated type tag"))?;
+    let name = std::str::from_utf8(name).map_err(|_| bad("a type tag that is not UTF-8"))?;
+    let codec = codec_named(name).ok_or_else(|| {
+        bad(&format!("no codec for {name} here: register the same codecs on both sides (rask::client::register_spill)"))
+    })?;
+    (codec.decode)(&mut payload)
+}
+
+/// Gives type `T` a codec: `encode` writes a value, `decode` reads it back. A client can then
+/// spill results of type `T` to disk under its memory limit, and values of type `T` can move
+/// to and from a cluster's workers (register it on both sides, in code both run).
 ///
 /// ```
 /// use std::io::{Read, Write};
@@ -87,11 +144,13 @@ pub fn register_spill<T: Data>(
         .unwrap_or_else(PoisonError::into_inner)
         .get_or_insert_with(HashMap::new)
         .insert(TypeId::of::<T>(), Box::new(Typed { encode, decode }));
-    CODECS
-        .write()
-        .unwrap_or_else(PoisonError::into_inner)
-        .get_or_insert_with(builtin)
-        .insert(TypeId::of::<T>(), Codec { encode: erased_encode::<T>, decode: erased_decode::<T> });
+    let codec = Codec {
+        name: std::any::type_name::<T>(),
+        encode: erased_encode::<T>,
+        decode: erased_decode::<T>,
+        collect: crate::value::collect::<T>,
+    };
+    CODECS.write().unwrap_or_else(PoisonError::into_inner).get_or_insert_with(builtin).insert(TypeId::of::<T>(), codec);
 }
 
 /// Numbers written as little-endian bytes.
@@ -116,7 +175,39 @@ macro_rules! plain {
         }
     )*};
 }
-plain!(f64, f32, i64, i32, u64, u32, u8, i8, u16, i16, usize);
+plain!(f64, f32, i64, i32, u64, u32, u8, i8, u16, i16, usize, isize);
+
+fn encode_one<T: Plain>(v: &(dyn Any + Send + Sync), w: &mut dyn Write) -> io::Result<()> {
+    let x = v.downcast_ref::<T>().ok_or_else(|| io::Error::other("a value of another type"))?;
+    let mut buf = Vec::with_capacity(T::SIZE);
+    x.put(&mut buf);
+    w.write_all(&buf)
+}
+
+fn decode_one<T: Plain>(r: &mut dyn Read) -> io::Result<Value> {
+    let mut bytes = vec![0; T::SIZE];
+    r.read_exact(&mut bytes)?;
+    Ok(value(T::get(&bytes)))
+}
+
+fn encode_bool(v: &(dyn Any + Send + Sync), w: &mut dyn Write) -> io::Result<()> {
+    let x = v.downcast_ref::<bool>().ok_or_else(|| io::Error::other("a value of another type"))?;
+    w.write_all(&[u8::from(*x)])
+}
+
+fn decode_bool(r: &mut dyn Read) -> io::Result<Value> {
+    let mut b = [0u8];
+    r.read_exact(&mut b)?;
+    Ok(value(b[0] != 0))
+}
+
+fn encode_unit(_: &(dyn Any + Send + Sync), _: &mut dyn Write) -> io::Result<()> {
+    Ok(())
+}
+
+fn decode_unit(_: &mut dyn Read) -> io::Result<Value> {
+    Ok(value(()))
+}
 
 fn encode_vec<T: Plain>(v: &(dyn Any + Send + Sync), w: &mut dyn Write) -> io::Result<()> {
     let xs = v.downcast_ref::<Vec<T>>().ok_or_else(|| io::Error::other("a value of another type"))?;
@@ -188,26 +279,35 @@ fn decode_frame(r: &mut dyn Read) -> io::Result<Value> {
     ParquetReader::new(io::Cursor::new(bytes)).finish().map(value).map_err(io::Error::other)
 }
 
-fn builtin() -> HashMap<TypeId, Codec> {
-    fn vec_codec<T: Plain>() -> (TypeId, Codec) {
-        (TypeId::of::<Vec<T>>(), Codec { encode: encode_vec::<T>, decode: decode_vec::<T> })
+fn builtin() -> Table {
+    fn entry<T: Data>(encode: Encode, decode: Decode) -> (TypeId, Codec) {
+        let collect = crate::value::collect::<T>;
+        (TypeId::of::<T>(), Codec { name: std::any::type_name::<T>(), encode, decode, collect })
     }
-    HashMap::from([
-        vec_codec::<f64>(),
-        vec_codec::<f32>(),
-        vec_codec::<i64>(),
-        vec_codec::<i32>(),
-        vec_codec::<u64>(),
-        vec_codec::<u32>(),
-        vec_codec::<u8>(),
-        vec_codec::<i8>(),
-        vec_codec::<u16>(),
-        vec_codec::<i16>(),
-        vec_codec::<usize>(),
-        (TypeId::of::<String>(), Codec { encode: encode_strings, decode: decode_string }),
-        (TypeId::of::<Vec<String>>(), Codec { encode: encode_strings, decode: decode_strings }),
-        (TypeId::of::<polars::prelude::DataFrame>(), Codec { encode: encode_frame, decode: decode_frame }),
-    ])
+    fn numbers<T: Plain>() -> [(TypeId, Codec); 2] {
+        [entry::<T>(encode_one::<T>, decode_one::<T>), entry::<Vec<T>>(encode_vec::<T>, decode_vec::<T>)]
+    }
+    let mut table = Table::default();
+    let entries = [
+        numbers::<f64>(),
+        numbers::<f32>(),
+        numbers::<i64>(),
+        numbers::<i32>(),
+        numbers::<u64>(),
+        numbers::<u32>(),
+        numbers::<u8>(),
+        numbers::<i8>(),
+        numbers::<u16>(),
+        numbers::<i16>(),
+        numbers::<usize>(),
+        numbers::<isize>(),
+        [entry::<String>(encode_strings, decode_string), entry::<Vec<String>>(encode_strings, decode_strings)],
+        [entry::<bool>(encode_bool, decode_bool), entry::<()>(encode_unit, decode_unit)],
+    ];
+    entries.into_iter().flatten().for_each(|(id, codec)| table.insert(id, codec));
+    let (id, codec) = entry::<polars::prelude::DataFrame>(encode_frame, decode_frame);
+    table.insert(id, codec);
+    table
 }
 
 #[cfg(test)]
@@ -221,18 +321,30 @@ mod tests {
         (codec.encode)(&*v, &mut bytes).expect("encodes");
         let back = (codec.decode)(&mut &bytes[..]).expect("decodes");
         assert_eq!(back.downcast_ref::<T>(), Some(&x));
+        let tagged = encode_tagged(&v).expect("a codec").expect("encodes");
+        let back = decode_tagged(&tagged).expect("decodes");
+        assert_eq!(back.downcast_ref::<T>(), Some(&x), "tagged as {}", std::any::type_name::<T>());
     }
 
     #[test]
     fn built_in_codecs_round_trip() {
         round_trip(vec![1.5f64, -2.0, f64::MAX]);
         round_trip(vec![7i64, -9]);
+        round_trip(-7i64);
+        round_trip(2.5f32);
+        round_trip(true);
+        round_trip(());
         round_trip(vec![0u8, 255]);
         round_trip(String::from("héllo"));
         round_trip(vec![String::from("a"), String::new(), String::from("ccc")]);
         let df = polars::df!("x" => [1i64, 2, 3], "s" => ["a", "b", "c"]).expect("a frame");
         round_trip(df);
         assert!(codec_for(&value((1u8, 2u8))).is_none(), "tuples have no codec");
+        assert!(encode_tagged(&value((1u8, 2u8))).is_none());
+        let unknown = [&4u32.to_le_bytes()[..], b"Nope", &[1, 2]].concat();
+        let err = decode_tagged(&unknown).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.starts_with("no codec for Nope here"), "{err}");
+        assert!(decode_tagged(&[9, 0, 0, 0, b'x']).is_err(), "a truncated tag is an error, not a panic");
     }
 
     #[test]

@@ -1,0 +1,305 @@
+//! Tasks as data: functions registered by name, so that a task can leave this process and run
+//! on a Dask cluster's workers ([`crate::Client::connect`]).
+//!
+//! A closure lives only in the process that made it. A function [registered](register) under
+//! a name, in a crate that both the program and the worker runtime (`worker/`, a Python
+//! extension module) link, can be called on either side: a task built from it carries a
+//! [`Recipe`] next to its closure (the name, literal arguments encoded by their
+//! [codec](crate::client::register_spill), inputs by position), and a worker rebuilds the
+//! same task from it ([`run_encoded`]).
+//!
+//! ```
+//! # #[macro_use] extern crate rask;
+//! use rask::prelude::*;
+//! fn inc(x: i64) -> i64 { x + 1 }
+//! let inc = rask::remote::register("inc", inc);
+//! let two = inc.call((1,));
+//! let four = inc.call((inc.call((two.clone(),)),));
+//! assert_eq!(four.compute()?, 4);     // runs here, or on a cluster through its Client
+//! # Ok::<(), rask::Error>(())
+//! ```
+
+pub(crate) mod cluster;
+mod wire;
+
+use std::collections::HashMap;
+use std::marker::PhantomData;
+use std::sync::{Arc, PoisonError, RwLock};
+
+use crate::call::{ArgSlot, Callable, task_fn};
+use crate::codec;
+use crate::delayed::{Delayed, IntoArgs, split};
+use crate::error::TaskError;
+use crate::key::Key;
+use crate::node::{Node, Op, TaskFn};
+use crate::value::{Data, Gather, TypeDesc, Value};
+
+use self::wire::{Reader, Writer};
+
+/// rask's version: a cluster's workers must run the worker runtime built from the same.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// A registered function, type-erased: builds its task from the slots of one call.
+#[derive(Clone)]
+struct Registered {
+    build: Arc<dyn Fn(Vec<ArgSlot>) -> Box<TaskFn> + Send + Sync>,
+    /// The parameter types, in order: the tags of literal arguments.
+    params: Arc<[TypeDesc]>,
+    /// The result type's name.
+    output: &'static str,
+}
+
+static FUNCTIONS: RwLock<Option<HashMap<&'static str, Registered>>> = RwLock::new(None);
+
+/// A function registered by name: calling it builds a task that a cluster's workers can run
+/// (see the [module](self) docs). Made by [`register`].
+pub struct Function<Args, R> {
+    name: &'static str,
+    registered: Registered,
+    _types: PhantomData<fn(Args) -> R>,
+}
+
+impl<Args, R> Clone for Function<Args, R> {
+    fn clone(&self) -> Self {
+        Function { name: self.name, registered: self.registered.clone(), _types: PhantomData }
+    }
+}
+
+impl<Args, R> std::fmt::Debug for Function<Args, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Function('{}')", self.name)
+    }
+}
+
+/// Registers `f` under `name`, for this process: call it on both sides, the program that
+/// builds graphs and the worker runtime (from a crate both link), so the names agree.
+/// Registering a name again replaces the function.
+///
+/// ```
+/// # #[macro_use] extern crate rask;
+/// use rask::prelude::*;
+/// let add = rask::remote::register("add", |a: i64, b: i64| a + b);
+/// let total = add.call((delayed!(i64::abs(-2)), 3));
+/// assert_eq!(total.compute()?, 5);
+/// assert!(rask::remote::is_registered("add"));
+/// # Ok::<(), rask::Error>(())
+/// ```
+pub fn register<F, Args>(name: &'static str, f: F) -> Function<Args, F::Output>
+where
+    F: Callable<Args> + Clone,
+    F::Output: Data,
+{
+    let registered = Registered {
+        build: Arc::new(move |slots| task_fn(f.clone(), slots)),
+        params: F::params().into(),
+        output: std::any::type_name::<F::Output>(),
+    };
+    let mut functions = FUNCTIONS.write().unwrap_or_else(PoisonError::into_inner);
+    functions.get_or_insert_with(HashMap::new).insert(name, registered.clone());
+    Function { name, registered, _types: PhantomData }
+}
+
+/// Whether a function is registered under `name` in this process.
+pub fn is_registered(name: &str) -> bool {
+    lookup(name).is_some()
+}
+
+fn lookup(name: &str) -> Option<Registered> {
+    FUNCTIONS.read().unwrap_or_else(PoisonError::into_inner).as_ref().and_then(|m| m.get(name).cloned())
+}
+
+impl<Args, R: Data> Function<Args, R> {
+    /// A lazy call: each argument may be a value, a `Delayed`, a `Future` or a list of them,
+    /// as in [`delayed!`](crate::delayed!). The task's key starts with the function's name.
+    pub fn call(&self, args: impl IntoArgs<Args>) -> Delayed<R> {
+        let (slots, deps) = split(args.into_args());
+        let recipe = Recipe::call(self.name, &self.registered.params, &slots);
+        let op = Op::Call((self.registered.build)(slots));
+        Delayed::from_node(Node::with_recipe(Key::unique(self.name), op, deps, recipe))
+    }
+
+    /// The name it is registered under.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+}
+
+/// One argument of a recipe.
+#[derive(Clone)]
+enum Slot {
+    /// A literal and its type's name.
+    Lit(Value, &'static str),
+    Dep,
+    /// `n` inputs gathered into a `Vec` of the named item type.
+    Deps(usize, &'static str),
+}
+
+/// A task as data: a registered function's name and its arguments.
+#[derive(Clone)]
+pub(crate) struct Recipe {
+    function: &'static str,
+    slots: Arc<[Slot]>,
+}
+
+impl Recipe {
+    fn call(function: &'static str, params: &[TypeDesc], slots: &[ArgSlot]) -> Recipe {
+        let slots = slots
+            .iter()
+            .zip(params)
+            .map(|(s, param)| match s {
+                ArgSlot::Lit(v) => Slot::Lit(v.clone(), param.full_name),
+                ArgSlot::Dep => Slot::Dep,
+                ArgSlot::Deps(n, gather) => Slot::Deps(*n, gather.item),
+            })
+            .collect();
+        Recipe { function, slots }
+    }
+
+    /// The recipe as bytes, or why it cannot be sent (a literal whose type has no codec).
+    pub(crate) fn encode(&self) -> Result<Vec<u8>, String> {
+        let mut w = Writer::default();
+        w.str(self.function);
+        w.u32(self.slots.len() as u32);
+        for (i, slot) in self.slots.iter().enumerate() {
+            match slot {
+                Slot::Lit(v, ty) => {
+                    let bytes = codec::encode_tagged(v)
+                        .ok_or_else(|| {
+                            format!(
+                                "argument {} of '{}' is a {}, which has no codec to send it to a worker \
+                                 (register one with rask::client::register_spill)",
+                                i + 1,
+                                self.function,
+                                ty
+                            )
+                        })?
+                        .map_err(|e| format!("argument {} of '{}' could not be encoded: {e}", i + 1, self.function))?;
+                    w.u8(0);
+                    w.bytes(&bytes);
+                }
+                Slot::Dep => w.u8(1),
+                Slot::Deps(n, item) => {
+                    w.u8(2);
+                    w.u32(*n as u32);
+                    w.str(item);
+                }
+            }
+        }
+        Ok(w.into_inner())
+    }
+}
+
+/// Runs one task on a worker: rebuilds it from `recipe` (made by [`Recipe::encode`] in a
+/// program running the same rask and registrations), feeds it `inputs` (tagged values, in
+/// order) and returns its tagged result. The error is one line; the caller adds the key.
+#[doc(hidden)]
+pub fn run_encoded(recipe: &[u8], inputs: &[&[u8]]) -> Result<Vec<u8>, String> {
+    let mut r = Reader::new(recipe);
+    let function = r.str()?;
+    let registered = lookup(function).ok_or_else(|| {
+        format!(
+            "no function '{function}' is registered in this worker runtime (build it with the crate that registers it)"
+        )
+    })?;
+    let n = r.u32()? as usize;
+    let mut slots = Vec::with_capacity(n.min(64));
+    for _ in 0..n {
+        slots.push(match r.u8()? {
+            0 => ArgSlot::Lit(codec::decode_tagged(r.bytes()?).map_err(|e| format!("a literal argument: {e}"))?),
+            1 => ArgSlot::Dep,
+            2 => {
+                let count = r.u32()? as usize;
+                let item = r.str()?;
+                let codec = codec::codec_named(item).ok_or_else(|| format!("no codec for {item} in this worker"))?;
+                ArgSlot::Deps(count, Gather { item: codec.name, collect: codec.collect })
+            }
+            k => return Err(format!("a recipe with an unknown argument kind {k} (client and worker differ?)")),
+        });
+    }
+    let values = inputs
+        .iter()
+        .map(|b| codec::decode_tagged(b))
+        .collect::<std::io::Result<Vec<Value>>>()
+        .map_err(|e| format!("an input: {e}"))?;
+    let f = (registered.build)(slots);
+    let out = crate::panics::catch(|| f(values)).unwrap_or_else(|m| Err(TaskError::Panicked(m)));
+    let out = out.map_err(|e| e.to_string())?;
+    codec::encode_tagged(&out)
+        .ok_or_else(|| {
+            format!(
+                "its result is a {}, which has no codec to send it back (register one with rask::client::register_spill)",
+                registered.output
+            )
+        })?
+        .map_err(|e| format!("its result could not be encoded: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::{decode_tagged, encode_tagged};
+    use crate::value::value;
+
+    fn recipe_of<T: Data>(d: &Delayed<T>) -> Vec<u8> {
+        d.node().recipe.as_ref().expect("a registered call has a recipe").encode().expect("encodes")
+    }
+
+    fn tagged<T: Data>(x: T) -> Vec<u8> {
+        encode_tagged(&value(x)).expect("a codec").expect("encodes")
+    }
+
+    fn run<T: Data>(recipe: &[u8], inputs: &[Vec<u8>]) -> Result<T, String> {
+        let inputs: Vec<&[u8]> = inputs.iter().map(Vec::as_slice).collect();
+        let out = run_encoded(recipe, &inputs)?;
+        crate::value::take::<T>(decode_tagged(&out).map_err(|e| e.to_string())?).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_worker_rebuilds_a_call_from_its_recipe() {
+        let scale = register("test-scale", |xs: Vec<f64>, by: f64, label: String| {
+            format!("{label}: {}", xs.iter().map(|x| x * by).sum::<f64>())
+        });
+        let a = Delayed::value(1.5f64);
+        let b = Delayed::value(2.0f64);
+        let call = scale.call((vec![a, b], 10.0, "total"));
+        assert_eq!(call.compute().expect("runs here"), "total: 35");
+        // The same task on "a worker": literals travel in the recipe, the list's two inputs
+        // arrive as bytes and are gathered into the Vec.
+        let recipe = recipe_of(&call);
+        assert_eq!(run::<String>(&recipe, &[tagged(1.5f64), tagged(2.0f64)]), Ok("total: 35".to_string()));
+        assert_eq!(call.key().prefix(), "test-scale");
+    }
+
+    #[test]
+    fn what_cannot_travel_is_named() {
+        #[derive(Clone)]
+        struct Opaque;
+        let f = register("test-opaque", |_: Opaque| 1i64);
+        let err = f.call((Opaque,)).node().recipe.as_ref().expect("a recipe").encode().expect_err("no codec");
+        assert!(err.starts_with("argument 1 of 'test-opaque' is a "), "{err}");
+        assert!(err.contains("Opaque, which has no codec"), "{err}");
+
+        let g = register("test-pair", |x: i64| (x, x));
+        let recipe = recipe_of(&g.call((1,)));
+        let err = run::<(i64, i64)>(&recipe, &[]).expect_err("no codec for the result");
+        assert!(err.starts_with("its result is a (i64, i64), which has no codec"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_recipe_is_an_error_not_a_panic() {
+        let h = register("test-neg", |x: i64| -x);
+        let recipe = recipe_of(&h.call((h.call((4,)),)));
+        assert_eq!(run::<i64>(&recipe, &[tagged(4i64)]), Ok(-4));
+        assert!(run::<i64>(&recipe[..recipe.len() - 1], &[tagged(4i64)]).is_err(), "truncated");
+        assert!(run::<i64>(&recipe, &[b"junk".to_vec()]).is_err(), "a bad input");
+        let mut w = Writer::default();
+        w.str("test-never-registered");
+        w.u32(0);
+        let err = run::<i64>(&w.into_inner(), &[]).expect_err("unknown");
+        assert!(err.starts_with("no function 'test-never-registered' is registered"), "{err}");
+        // A panic in the function is the task's error.
+        let boom = register("test-boom", |x: i64| -> i64 { panic!("boom at {x}") });
+        let err = run::<i64>(&recipe_of(&boom.call((3,))), &[]).expect_err("panics");
+        assert!(err.starts_with("panicked: boom at 3"), "{err}");
+    }
+}

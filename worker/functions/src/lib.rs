@@ -1,0 +1,42 @@
+//! The functions rask's worker runtime can run by name. The runtime calls [`register`] when
+//! Python imports it; a program that sends work to the cluster calls it too, and builds its
+//! tasks from the handles it returns. Add your functions here, or depend on your own crate
+//! and register its functions from [`register`].
+//!
+//! ```
+//! let f = rask_functions::register();
+//! let total = f.sum.call((vec![f.inc.call((1,)), f.inc.call((2,))],));
+//! assert_eq!(total.compute()?, 5);
+//! # Ok::<(), rask::Error>(())
+//! ```
+
+use rask::remote::{Function, register as add};
+
+/// Handles on the registered functions, to build tasks with.
+#[derive(Clone, Debug)]
+pub struct Functions {
+    /// `x + 1`.
+    pub inc: Function<(i64,), i64>,
+    /// `a + b`.
+    pub add: Function<(i64, i64), i64>,
+    /// The sum of a list.
+    pub sum: Function<(Vec<i64>,), i64>,
+    /// `a / b`; a division by zero fails the task (it panics, as integer division does).
+    pub div: Function<(i64, i64), i64>,
+    /// `x` after sleeping `millis` milliseconds: a task that takes a while.
+    pub slow_inc: Function<(i64, u64), i64>,
+}
+
+/// Registers every function of this crate (again, if called twice) and returns the handles.
+pub fn register() -> Functions {
+    Functions {
+        inc: add("inc", |x: i64| x + 1),
+        add: add("add", |a: i64, b: i64| a + b),
+        sum: add("sum", |xs: Vec<i64>| xs.iter().sum::<i64>()),
+        div: add("div", |a: i64, b: i64| a / b),
+        slow_inc: add("slow_inc", |x: i64, millis: u64| {
+            std::thread::sleep(std::time::Duration::from_millis(millis));
+            x + 1
+        }),
+    }
+}

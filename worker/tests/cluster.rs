@@ -1,0 +1,262 @@
+//! rask graphs on a real Dask cluster: a `dask scheduler` and two `dask worker` processes on
+//! loopback, with the worker runtime built by maturin and installed with pip, as a user
+//! would. Each computation is compared with the local scheduler's answer.
+//!
+//! The Python side (distributed, maturin) comes from `tests/requirements.txt`, in
+//! `target/ci-venv` (`.ci/run` makes it; made here if missing). Tests share one cluster and
+//! run one at a time, so that the killed-worker test does not take workers from the others.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+use rask::prelude::*;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The venv's Python, with distributed and maturin, and the worker runtime's wheel
+/// (built from this tree) installed.
+fn python() -> PathBuf {
+    static READY: OnceLock<PathBuf> = OnceLock::new();
+    READY
+        .get_or_init(|| {
+            let venv = workspace().join("target/ci-venv");
+            let python = venv.join("bin/python");
+            let has = |p: &Path| {
+                Command::new(p).args(["-c", "import distributed, maturin"]).output().is_ok_and(|o| o.status.success())
+            };
+            if !has(&python) {
+                let made = python.exists()
+                    || Command::new("python3").args(["-m", "venv"]).arg(&venv).status().is_ok_and(|s| s.success());
+                let pip = made
+                    && Command::new(&python)
+                        .args(["-m", "pip", "install", "-q", "--disable-pip-version-check", "-r"])
+                        .arg(workspace().join("tests/requirements.txt"))
+                        .status()
+                        .is_ok_and(|s| s.success());
+                assert!(pip && has(&python), "could not make {} with tests/requirements.txt", venv.display());
+            }
+            // Built with the profile the tests use, into the same target directory: nothing
+            // but the module itself is compiled again.
+            let wheels = workspace().join("target/wheels");
+            let _ = std::fs::remove_dir_all(&wheels);
+            // Without the variables cargo sets for a test (CARGO_PKG_*, LD_LIBRARY_PATH, ...),
+            // which would make the inner cargo see every crate as changed and build it again.
+            let mut maturin = Command::new(venv.join("bin/maturin"));
+            for (k, _) in std::env::vars_os() {
+                let k = k.to_string_lossy();
+                let cargo_set = (k.starts_with("CARGO") && k != "CARGO_HOME" && k != "CARGO_TARGET_DIR")
+                    || ["LD_LIBRARY_PATH", "RUSTUP_TOOLCHAIN_SOURCE", "RUST_RECURSION_COUNT"].contains(&&*k);
+                if cargo_set {
+                    maturin.env_remove(&*k);
+                }
+            }
+            let built = maturin
+                .args(["build", "--profile", "dev", "--out"])
+                .arg(&wheels)
+                .current_dir(workspace().join("worker"))
+                .status()
+                .expect("maturin runs");
+            assert!(built.success(), "maturin build failed");
+            let wheel = std::fs::read_dir(&wheels)
+                .expect("wheels")
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .find(|p| p.extension().is_some_and(|x| x == "whl"))
+                .expect("a wheel was built");
+            let installed = Command::new(&python)
+                .args(["-m", "pip", "install", "-q", "--disable-pip-version-check", "--force-reinstall", "--no-deps"])
+                .arg(&wheel)
+                .status()
+                .is_ok_and(|s| s.success());
+            assert!(installed, "pip install {} failed", wheel.display());
+            python
+        })
+        .clone()
+}
+
+/// A scheduler and two workers (no nanny: a killed worker stays dead), stopped at exit.
+struct Cluster {
+    address: String,
+    file: PathBuf,
+    scheduler: Child,
+    workers: Vec<Child>,
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        for c in self.workers.iter_mut().chain([&mut self.scheduler]) {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn dask(python: &Path, args: &[&str]) -> Child {
+    Command::new(python.parent().expect("bin").join("dask"))
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("dask starts")
+}
+
+impl Cluster {
+    fn start() -> Cluster {
+        let python = python();
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("cluster-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a directory");
+        let file = dir.join("scheduler.json");
+        let file_arg = file.to_str().expect("utf-8").to_string();
+        let scheduler = dask(
+            &python,
+            &[
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--dashboard-address",
+                ":0",
+                "--scheduler-file",
+                &file_arg,
+            ],
+        );
+        let mut cluster = Cluster { address: String::new(), file: file.clone(), scheduler, workers: Vec::new() };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while cluster.address.is_empty() {
+            assert!(Instant::now() < deadline, "the scheduler did not write {file_arg}");
+            std::thread::sleep(Duration::from_millis(100));
+            let text = std::fs::read_to_string(&file).unwrap_or_default();
+            let json: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+            cluster.address = json["address"].as_str().unwrap_or_default().to_string();
+        }
+        cluster.add_worker();
+        cluster.add_worker();
+        cluster
+    }
+
+    fn add_worker(&mut self) {
+        let file = self.file.to_str().expect("utf-8");
+        let args = ["worker", "--scheduler-file", file, "--nthreads", "1", "--no-nanny", "--host", "127.0.0.1"];
+        self.workers.push(dask(&python(), &args));
+    }
+}
+
+/// The shared cluster and a client on it, both workers connected; the guard keeps tests
+/// one at a time.
+fn client() -> (MutexGuard<'static, Option<Cluster>>, Client) {
+    static CLUSTER: Mutex<Option<Cluster>> = Mutex::new(None);
+    let mut guard = CLUSTER.lock().unwrap_or_else(|p| p.into_inner());
+    let cluster = guard.get_or_insert_with(Cluster::start);
+    // SAFETY: tests set no other variables; every test reads this one value.
+    unsafe { std::env::set_var("RASK_PYTHON", python()) };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let client = Client::connect(&cluster.address).expect("connects");
+        if client.workers().0 == 2 {
+            return (guard, client);
+        }
+        assert!(Instant::now() < deadline, "the two workers did not join: {client}");
+        drop(client);
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn a_delayed_pipeline_of_registered_functions_matches_the_local_scheduler() {
+    let (_cluster, client) = client();
+    let f = rask_functions::register();
+    let parts: Vec<Delayed<i64>> = (0..40).map(|i| f.add.call((f.inc.call((i,)), Delayed::value(i * 10)))).collect();
+    let total = f.sum.call((parts.clone(),));
+    let local = total.compute_with(Scheduler::Threads(2)).expect("runs locally");
+    assert_eq!(local, (0..40).map(|i| i + 1 + i * 10).sum::<i64>());
+    assert_eq!(client.compute(&total).result().expect("runs on the cluster"), local);
+    assert_eq!(total.compute_with(&client).expect("compute_with(&client)"), local);
+    // A future's result (held here) is sent along as data.
+    let held = client.compute(&f.inc.call((41,)));
+    let later = f.add.call((&held, 100));
+    assert_eq!(client.compute(&later).result().expect("runs"), 142);
+    // Several outputs in one run, with a repeat.
+    let (a, b, c) = rask::compute_with((&parts[0], &parts[3], &parts[0]), &client).expect("runs");
+    assert_eq!((a, b, c), (1, 34, 1));
+}
+
+#[test]
+fn every_task_is_reported_as_it_finishes() {
+    let (_cluster, client) = client();
+    let f = rask_functions::register();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let s = seen.clone();
+    let parts: Vec<Delayed<i64>> = (0..6).map(|i| f.inc.call((i,))).collect();
+    let total = f.sum.call((parts,));
+    let options = RunOptions::from(&client).listen(move |e: &rask::events::Event<'_>| {
+        if let rask::events::Event::TaskFinished { key, .. } = e {
+            s.lock().expect("lock").push(key.prefix().to_string());
+        }
+    });
+    assert_eq!(total.compute_with(options).expect("runs"), 21);
+    let mut prefixes = seen.lock().expect("lock").clone();
+    prefixes.sort();
+    assert_eq!(prefixes, [vec!["inc"; 6], vec!["sum"]].concat());
+}
+
+#[test]
+fn a_failing_task_reaches_result_with_its_key_and_message() {
+    let (_cluster, client) = client();
+    let f = rask_functions::register();
+    let bad = f.div.call((f.inc.call((1,)), 0));
+    let err = client.compute(&bad).result().expect_err("fails");
+    assert_eq!(err.key(), Some(bad.key()));
+    let text = err.to_string();
+    assert!(text.starts_with(&format!("task '{}' panicked: attempt to divide by zero", bad.key())), "{text}");
+    // The cluster goes on.
+    assert_eq!(client.compute(&f.div.call((9, 3))).result().expect("runs"), 3);
+}
+
+#[test]
+fn a_closure_stays_local_and_says_how_to_register() {
+    let (_cluster, client) = client();
+    let err = client.submit(|| 1 + 1).result().expect_err("refused");
+    assert!(err.to_string().contains("is a closure, which only this process can run"), "{err}");
+    let f = rask_functions::register();
+    let mixed = rask::delayed!(i64::abs(f.inc.call((-5,))));
+    let err = mixed.compute_with(&client).expect_err("refused");
+    let text = err.to_string();
+    assert!(text.starts_with(&format!("cluster: task '{}' is a closure", mixed.key())), "{text}");
+    assert!(text.contains("rask::remote::register(\"name\", f)"), "{text}");
+    // Locally the same graph runs.
+    assert_eq!(mixed.compute().expect("runs"), 4);
+}
+
+#[test]
+fn a_run_survives_a_worker_killed_in_the_middle() {
+    let (mut cluster, client) = client();
+    let f = rask_functions::register();
+    let parts: Vec<Delayed<i64>> = (0..24).map(|i| f.slow_inc.call((i, 150))).collect();
+    let total = f.sum.call((parts,));
+    let future = client.compute(&total);
+    std::thread::sleep(Duration::from_millis(800));
+    let cluster = cluster.as_mut().expect("started");
+    let mut victim = cluster.workers.remove(0);
+    victim.kill().expect("killed");
+    victim.wait().expect("reaped");
+    assert_eq!(future.result().expect("finishes on the other worker"), (1..=24).sum::<i64>());
+    cluster.add_worker(); // for the tests after this one
+}
+
+#[test]
+fn dask_local_starts_a_cluster_of_its_own() {
+    let (_cluster, _) = client();
+    let client = Client::dask_local(2).expect("a LocalCluster starts");
+    assert_eq!(client.workers(), (2, 1));
+    assert!(client.to_string().starts_with("Client: Dask cluster tcp://127.0.0.1:"), "{client}");
+    assert!(client.dashboard_link().is_some_and(|l| l.starts_with("http://127.0.0.1:")), "{client}");
+    let f = rask_functions::register();
+    let x = f.add.call((f.inc.call((1,)), f.inc.call((2,))));
+    assert_eq!(client.compute(&x).result().expect("runs"), 5);
+    let err = Client::dask_local(0).expect_err("refused");
+    assert_eq!(err.to_string(), "cluster: dask_local: n_workers must be at least 1");
+}
