@@ -26,10 +26,10 @@ use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::sync::{Arc, PoisonError, RwLock};
 
-use crate::call::{ArgSlot, Callable, task_fn};
+use crate::call::{ArgSlot, Callable, fallible_task_fn, task_fn};
 use crate::codec;
 use crate::delayed::{Delayed, IntoArgs, split};
-use crate::error::TaskError;
+use crate::error::{BoxError, TaskError};
 use crate::key::Key;
 use crate::node::{Node, Op, TaskFn};
 use crate::value::{Data, Gather, TypeDesc, Value};
@@ -89,11 +89,38 @@ where
     F: Callable<Args> + Clone,
     F::Output: Data,
 {
-    let registered = Registered {
+    add(name, Registered {
         build: Arc::new(move |slots| task_fn(f.clone(), slots)),
         params: F::params().into(),
         output: std::any::type_name::<F::Output>(),
-    };
+    })
+}
+
+/// Like [`register`], for a function returning `Result<T, E>`: an `Err` fails the task with
+/// its message (on a worker too), and the call's value is the `Ok` one.
+///
+/// ```
+/// use rask::prelude::*;
+/// let parse = rask::remote::try_register("parse", |s: String| s.parse::<i64>());
+/// assert_eq!(parse.call(("42",)).compute()?, 42);
+/// let err = parse.call(("x",)).compute().unwrap_err();
+/// assert!(err.to_string().ends_with("failed: invalid digit found in string"));
+/// # Ok::<(), rask::Error>(())
+/// ```
+pub fn try_register<F, Args, T, E>(name: &'static str, f: F) -> Function<Args, T>
+where
+    F: Callable<Args, Output = std::result::Result<T, E>> + Clone,
+    T: Data,
+    E: Into<BoxError>,
+{
+    add(name, Registered {
+        build: Arc::new(move |slots| fallible_task_fn(f.clone(), slots)),
+        params: F::params().into(),
+        output: std::any::type_name::<T>(),
+    })
+}
+
+fn add<Args, R>(name: &'static str, registered: Registered) -> Function<Args, R> {
     let mut functions = FUNCTIONS.write().unwrap_or_else(PoisonError::into_inner);
     functions.get_or_insert_with(HashMap::new).insert(name, registered.clone());
     Function { name, registered, _types: PhantomData }
@@ -297,6 +324,11 @@ mod tests {
         w.u32(0);
         let err = run::<i64>(&w.into_inner(), &[]).expect_err("unknown");
         assert!(err.starts_with("no function 'test-never-registered' is registered"), "{err}");
+        // A fallible function's Err is the task's error, as the client shows it.
+        let parse = try_register("test-parse", |s: String| s.parse::<u8>());
+        assert_eq!(run::<u8>(&recipe_of(&parse.call(("7",))), &[]), Ok(7));
+        let err = run::<u8>(&recipe_of(&parse.call(("300",))), &[]).expect_err("fails");
+        assert_eq!(err, "failed: number too large to fit in target type");
         // A panic in the function is the task's error.
         let boom = register("test-boom", |x: i64| -> i64 { panic!("boom at {x}") });
         let err = run::<i64>(&recipe_of(&boom.call((3,))), &[]).expect_err("panics");

@@ -179,6 +179,9 @@ fn a_delayed_pipeline_of_registered_functions_matches_the_local_scheduler() {
     let held = client.compute(&f.inc.call((41,)));
     let later = f.add.call((&held, 100));
     assert_eq!(client.compute(&later).result().expect("runs"), 142);
+    // A persisted call is computed once; work built on it reads the held result.
+    let held = client.persist(&f.add.call((parts[1].clone(), parts[2].clone())));
+    assert_eq!(client.compute(&f.inc.call((&held,))).result().expect("runs"), 12 + 23 + 1);
     // Several outputs in one run, with a repeat.
     let (a, b, c) = rask::compute_with((&parts[0], &parts[3], &parts[0]), &client).expect("runs");
     assert_eq!((a, b, c), (1, 34, 1));
