@@ -1,6 +1,7 @@
-//! A Dask cluster as the engine of a run: a Python helper process (`python -m
-//! rask_worker.helper`, from the worker runtime's package) holds a `distributed.Client`; this
-//! side sends it graphs of recipes and reads back results, errors and task reports.
+//! A Dask cluster as the engine of a run: a Python helper process (`rask_worker.helper`,
+//! from the worker runtime's package, started through [`BOOTSTRAP`]) holds a
+//! `distributed.Client`; this side sends it graphs of recipes and reads back results, errors
+//! and task reports.
 //!
 //! Frames on the helper's stdin and stdout are a `u32` length and a body whose first byte
 //! says what it is (layout in [`super::wire`]):
@@ -29,6 +30,21 @@ use crate::scheduler::{CancelToken, Scheduler};
 use crate::value::Value;
 
 use super::VERSION;
+
+/// Starts the helper, or says in an `E` frame that the runtime is not installed in this
+/// Python (which `python -m` would only say on stderr).
+const BOOTSTRAP: &str = r#"
+import struct, sys
+try:
+    from rask_worker.helper import main
+except ImportError as e:
+    m = f"rask's worker runtime is not installed in {sys.executable} ({e}): pip install distributed ./worker".encode()
+    body = b"E" + struct.pack("<QII", 0, 0xFFFFFFFF, len(m)) + m
+    sys.stdout.buffer.write(struct.pack("<I", len(body)) + body)
+    sys.stdout.buffer.flush()
+    sys.exit(1)
+sys.exit(main())
+"#;
 
 /// Where to find the cluster: an existing scheduler, or a local one to start.
 pub(crate) enum Target {
@@ -82,7 +98,7 @@ impl Cluster {
     pub(crate) fn start(target: Target) -> Result<Cluster> {
         let python = std::env::var("RASK_PYTHON").unwrap_or_else(|_| "python3".into());
         let mut cmd = Command::new(&python);
-        cmd.args(["-m", "rask_worker.helper", "--version", VERSION]);
+        cmd.args(["-c", BOOTSTRAP, "--version", VERSION]);
         match &target {
             Target::Address(a) => cmd.args(["--address", a]),
             Target::Local(n) => cmd.args(["--local", &n.to_string()]),
@@ -109,8 +125,8 @@ impl Cluster {
             _ => {
                 let status = child.wait().map(|s| s.to_string()).unwrap_or_default();
                 return Err(cluster_error(format!(
-                    "the helper ({python} -m rask_worker.helper) stopped before connecting ({status}); its \
-                     messages are above. Is rask's worker runtime installed (pip install ./worker)?"
+                    "the helper (rask_worker.helper in {python}) stopped before connecting ({status}); its \
+                     messages are above"
                 )));
             }
         };

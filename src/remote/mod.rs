@@ -89,11 +89,14 @@ where
     F: Callable<Args> + Clone,
     F::Output: Data,
 {
-    add(name, Registered {
-        build: Arc::new(move |slots| task_fn(f.clone(), slots)),
-        params: F::params().into(),
-        output: std::any::type_name::<F::Output>(),
-    })
+    add(
+        name,
+        Registered {
+            build: Arc::new(move |slots| task_fn(f.clone(), slots)),
+            params: F::params().into(),
+            output: std::any::type_name::<F::Output>(),
+        },
+    )
 }
 
 /// Like [`register`], for a function returning `Result<T, E>`: an `Err` fails the task with
@@ -113,11 +116,14 @@ where
     T: Data,
     E: Into<BoxError>,
 {
-    add(name, Registered {
-        build: Arc::new(move |slots| fallible_task_fn(f.clone(), slots)),
-        params: F::params().into(),
-        output: std::any::type_name::<T>(),
-    })
+    add(
+        name,
+        Registered {
+            build: Arc::new(move |slots| fallible_task_fn(f.clone(), slots)),
+            params: F::params().into(),
+            output: std::any::type_name::<T>(),
+        },
+    )
 }
 
 fn add<Args, R>(name: &'static str, registered: Registered) -> Function<Args, R> {

@@ -251,6 +251,53 @@ fn a_run_survives_a_worker_killed_in_the_middle() {
 }
 
 #[test]
+fn cancelling_a_cluster_future_stops_its_work() {
+    let (_cluster, client) = client();
+    let f = rask_functions::register();
+    let parts: Vec<Delayed<i64>> = (0..40).map(|i| f.slow_inc.call((i, 200))).collect();
+    let future = client.compute(&f.sum.call((parts,)));
+    std::thread::sleep(Duration::from_millis(500));
+    let t = Instant::now();
+    future.cancel();
+    assert!(future.result().expect_err("cancelled").is_cancelled());
+    assert!(t.elapsed() < Duration::from_secs(2), "cancel took {:?}", t.elapsed());
+    // The workers are free again at once: Dask cancelled the job's tasks.
+    let t = Instant::now();
+    assert_eq!(client.compute(&f.slow_inc.call((1, 10))).result().expect("runs"), 2);
+    assert!(t.elapsed() < Duration::from_secs(3), "the next job waited {:?}", t.elapsed());
+}
+
+#[test]
+fn what_is_missing_is_said_plainly() {
+    let (_cluster, _) = client(); // holds RASK_PYTHON while it changes
+    let python = python();
+    let with_python = |p: &Path, address: &str| {
+        // SAFETY: the guard keeps other tests from reading it meanwhile.
+        unsafe { std::env::set_var("RASK_PYTHON", p) };
+        let out = Client::connect(address).map(|c| c.to_string());
+        unsafe { std::env::set_var("RASK_PYTHON", &python) };
+        out.expect_err("refused").to_string()
+    };
+    let err = with_python(Path::new("/no/such/python"), "tcp://127.0.0.1:1");
+    assert!(err.starts_with("cluster: could not start /no/such/python ("), "{err}");
+    assert!(err.contains("pip install distributed ./worker"), "{err}");
+    // A Python without the runtime: a venv of its own, with nothing installed.
+    let bare = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bare-venv");
+    if !bare.join("bin/python").exists() {
+        assert!(Command::new("python3").args(["-m", "venv"]).arg(&bare).status().is_ok_and(|s| s.success()));
+    }
+    let err = with_python(&bare.join("bin/python"), "tcp://127.0.0.1:1");
+    assert!(err.starts_with("cluster: rask's worker runtime is not installed in "), "{err}");
+    assert!(err.ends_with("No module named 'rask_worker'): pip install distributed ./worker"), "{err}");
+    // No scheduler at that address: Dask's connect timeout, from its configuration.
+    // SAFETY: as above.
+    unsafe { std::env::set_var("DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT", "2s") };
+    let err = with_python(&python, "tcp://127.0.0.1:1");
+    unsafe { std::env::remove_var("DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT") };
+    assert!(err.starts_with("cluster: could not connect to tcp://127.0.0.1:1: "), "{err}");
+}
+
+#[test]
 fn dask_local_starts_a_cluster_of_its_own() {
     let (_cluster, _) = client();
     let client = Client::dask_local(2).expect("a LocalCluster starts");

@@ -1,7 +1,8 @@
 """The process a rask client talks to: it holds a `distributed.Client` and runs the graphs
 the client sends on the cluster.
 
-Started by rask as `python -m rask_worker.helper --version V (--address A | --local N)`.
+Started by rask as `python -c <bootstrap> --version V (--address A | --local N)`, which
+calls `main` (the bootstrap reports a missing runtime the same way `main` reports errors).
 Frames on stdin and stdout are a u32 length (little-endian) and a body; the layout of
 bodies is in rask's `src/remote/cluster.rs` and `src/remote/wire.rs`. Everything else this
 process prints goes to stderr. Closing stdin closes the client (and a local cluster).
@@ -169,7 +170,8 @@ def connect(args):
             dashboard_address="127.0.0.1:0",
         )
         return Client(cluster), cluster
-    return Client(args.address, timeout=args.timeout), None
+    # The connect timeout is Dask's (distributed.comm.timeouts.connect, 30 s by default).
+    return Client(args.address), None
 
 
 def main():
@@ -177,16 +179,17 @@ def main():
     parser.add_argument("--version", required=True, help="the rask version of the client")
     parser.add_argument("--address", help="the scheduler's address, tcp://host:8786")
     parser.add_argument("--local", type=int, help="start a LocalCluster of this many workers")
-    parser.add_argument("--timeout", default="30s", help="how long to wait for the scheduler")
     args = parser.parse_args()
     out, inp = sys.stdout.buffer, sys.stdin.buffer
     sys.stdout = sys.stderr  # only frames go to the client
     writer = Writer(out)
 
+    import rask_worker
+
     try:
-        import rask_worker
+        import distributed  # noqa: F401
     except ImportError as e:
-        writer.error(0, ERROR_NO_TASK, f"rask's worker runtime is not installed here ({e}): pip install ./worker")
+        writer.error(0, ERROR_NO_TASK, f"Dask's distributed is not installed in {sys.executable} ({e}): pip install distributed")
         return 1
     if rask_worker.VERSION != args.version:
         writer.error(
