@@ -261,6 +261,13 @@ impl crate::display::Show for Client {
 /// The clients started so far (oldest first): `compute_async` uses the newest still alive.
 static CURRENT: Mutex<Vec<Weak<Inner>>> = Mutex::new(Vec::new());
 
+/// The cluster of the newest client still alive that has one (what `Scheduler::Cluster`
+/// runs on).
+pub(crate) fn current_cluster() -> Option<Arc<Cluster>> {
+    let clients = CURRENT.lock().unwrap_or_else(PoisonError::into_inner);
+    clients.iter().rev().filter_map(Weak::upgrade).find_map(|inner| inner.cluster.clone())
+}
+
 impl Client {
     /// A client with one worker per core and the dashboard on `127.0.0.1:8787`.
     ///
@@ -335,11 +342,6 @@ impl Client {
         let cluster = Arc::new(Cluster::start(target)?);
         // Local threads only wait for the cluster's answers: a few are enough.
         ClientBuilder::default().workers(cluster.threads().clamp(1, 8)).dashboard(None).build_on(Some(cluster))
-    }
-
-    /// The Dask cluster this client runs on, if any.
-    pub(crate) fn cluster(&self) -> Option<Arc<Cluster>> {
-        self.inner.cluster.clone()
     }
 
     /// The address of the dashboard, with its token when it needs one (Dask's dashboard for
@@ -851,7 +853,8 @@ impl<T: Data> crate::delayed::IntoArg<Vec<T>> for &[Future<T>] {
 }
 
 impl From<&Client> for RunOptions {
-    /// Runs on the client's workers: its Dask cluster, or its local pool.
+    /// Runs on the client's workers: its Dask cluster (in the foreground: an interrupt stops
+    /// it, a progress bar shows it), or its local pool.
     ///
     /// ```
     /// # #[macro_use] extern crate rask;
@@ -861,6 +864,9 @@ impl From<&Client> for RunOptions {
     /// # Ok::<(), rask::Error>(())
     /// ```
     fn from(client: &Client) -> Self {
-        RunOptions::new().on_pool(client.inner.pool.clone()).on_cluster(client.inner.cluster.clone())
+        match &client.inner.cluster {
+            Some(cluster) => RunOptions::new().on_cluster(Some(cluster.clone())),
+            None => RunOptions::new().on_pool(client.inner.pool.clone()),
+        }
     }
 }

@@ -77,7 +77,12 @@ enum Reply {
     },
 }
 
-type Jobs = Arc<Mutex<HashMap<u64, Sender<Reply>>>>;
+/// The jobs waiting for replies; `None` once the helper's output has ended (no reply will
+/// come, so no job may start waiting).
+type Jobs = Arc<Mutex<Option<HashMap<u64, Sender<Reply>>>>>;
+
+/// How long the helper may take to connect (a LocalCluster starts its workers meanwhile).
+const HELLO_WITHIN: Duration = Duration::from_secs(180);
 
 /// A running helper process and the jobs waiting for it.
 pub(crate) struct Cluster {
@@ -98,7 +103,10 @@ impl Cluster {
     pub(crate) fn start(target: Target) -> Result<Cluster> {
         let python = std::env::var("RASK_PYTHON").unwrap_or_else(|_| "python3".into());
         let mut cmd = Command::new(&python);
-        cmd.args(["-c", BOOTSTRAP, "--version", VERSION]);
+        cmd.args(["-c", BOOTSTRAP, "--version", VERSION, "--session", &session_token()]);
+        // Its own process group: Ctrl-C at a terminal stops the cell's computation, not the
+        // helper (nor a LocalCluster's workers, started from it).
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
         match &target {
             Target::Address(a) => cmd.args(["--address", a]),
             Target::Local(n) => cmd.args(["--local", &n.to_string()]),
@@ -113,8 +121,19 @@ impl Cluster {
         let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
             return Err(Error::Internal("the helper's pipes were not set up".into()));
         };
-        let mut stdout = BufReader::new(stdout);
-        let hello = match read_frame(&mut stdout) {
+        // The reader hands over the first frame, then reads the replies of jobs.
+        let jobs: Jobs = Arc::new(Mutex::new(Some(HashMap::new())));
+        let (first_tx, first_rx) = channel();
+        let reader_jobs = jobs.clone();
+        std::thread::Builder::new()
+            .name("rask-cluster-reader".into())
+            .spawn(move || {
+                let mut stdout = BufReader::new(stdout);
+                let _ = first_tx.send(read_frame(&mut stdout).ok().flatten());
+                read_replies(stdout, reader_jobs)
+            })
+            .map_err(|e| Error::Internal(format!("could not start the cluster reader: {e}")))?;
+        let hello = match first_rx.recv_timeout(HELLO_WITHIN) {
             Ok(Some(body)) if body.first() == Some(&b'H') => body,
             Ok(Some(body)) if body.first() == Some(&b'E') => {
                 let _ = child.wait();
@@ -122,7 +141,15 @@ impl Cluster {
                 let why = r.u64().and_then(|_| r.u32()).and_then(|_| r.str().map(str::to_string));
                 return Err(cluster_error(why.unwrap_or_else(|e| e)));
             }
-            _ => {
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(cluster_error(format!(
+                    "the helper did not connect within {} s (its messages are above)",
+                    HELLO_WITHIN.as_secs()
+                )));
+            }
+            Ok(_) => {
                 let status = child.wait().map(|s| s.to_string()).unwrap_or_default();
                 return Err(cluster_error(format!(
                     "the helper (rask_worker.helper in {python}) stopped before connecting ({status}); its \
@@ -130,13 +157,14 @@ impl Cluster {
                 )));
             }
         };
-        let info = parse_hello(&hello[1..])?;
-        let jobs: Jobs = Arc::default();
-        let reader_jobs = jobs.clone();
-        std::thread::Builder::new()
-            .name("rask-cluster-reader".into())
-            .spawn(move || read_replies(stdout, reader_jobs))
-            .map_err(|e| Error::Internal(format!("could not start the cluster reader: {e}")))?;
+        let info = match parse_hello(&hello[1..]) {
+            Ok(info) => info,
+            Err(e) => {
+                drop(stdin); // the helper exits when its input ends
+                wait_briefly(&mut child);
+                return Err(e);
+            }
+        };
         Ok(Cluster {
             child: Mutex::new(child),
             stdin: Mutex::new(Some(stdin)),
@@ -172,7 +200,10 @@ impl Cluster {
         let job = self.next_job.fetch_add(1, Ordering::Relaxed);
         let body = encode_graph(job, graph)?;
         let (tx, rx) = channel();
-        self.jobs.lock().unwrap_or_else(PoisonError::into_inner).insert(job, tx);
+        match self.jobs.lock().unwrap_or_else(PoisonError::into_inner).as_mut() {
+            Some(jobs) => jobs.insert(job, tx),
+            None => return Err(cluster_error("the helper process is gone (its messages are above)")),
+        };
         static NEXT_RUN: AtomicU64 = AtomicU64::new(1 << 32);
         let run = NEXT_RUN.fetch_add(1, Ordering::Relaxed);
         let emit = |e: &Event<'_>| listeners.iter().for_each(|l| l.on_event(e));
@@ -180,7 +211,9 @@ impl Cluster {
         emit(&Event::RunStarted { run, tasks, scheduler: Scheduler::Cluster });
         let started = Instant::now();
         let out = self.send(&body).and_then(|()| self.wait(job, &rx, graph, token, run, &emit));
-        self.jobs.lock().unwrap_or_else(PoisonError::into_inner).remove(&job);
+        if let Some(jobs) = self.jobs.lock().unwrap_or_else(PoisonError::into_inner).as_mut() {
+            jobs.remove(&job);
+        }
         let outcome = match &out {
             Ok(_) => Outcome::Completed,
             Err(Error::Cancelled) => Outcome::Cancelled,
@@ -200,18 +233,16 @@ impl Cluster {
         emit: &dyn Fn(&Event<'_>),
     ) -> Result<Vec<Value>> {
         loop {
+            if token.is_cancelled() {
+                let mut w = Writer::default();
+                w.u8(b'X');
+                w.u64(job);
+                let _ = self.send(&w.into_inner());
+                return Err(Error::Cancelled);
+            }
             let reply = match rx.recv_timeout(Duration::from_millis(50)) {
                 Ok(reply) => reply,
-                Err(RecvTimeoutError::Timeout) => {
-                    if token.is_cancelled() {
-                        let mut w = Writer::default();
-                        w.u8(b'X');
-                        w.u64(job);
-                        let _ = self.send(&w.into_inner());
-                        return Err(Error::Cancelled);
-                    }
-                    continue;
-                }
+                Err(RecvTimeoutError::Timeout) => continue,
                 Err(RecvTimeoutError::Disconnected) => {
                     return Err(cluster_error("the helper process stopped during the run (its messages are above)"));
                 }
@@ -239,9 +270,12 @@ impl Cluster {
                 Reply::Done(outputs) => {
                     return outputs
                         .iter()
-                        .map(|b| {
-                            codec::decode_tagged(b)
-                                .map_err(|e| cluster_error(format!("a result could not be read: {e}")))
+                        .zip(&graph.outputs)
+                        .map(|(b, &o)| {
+                            codec::decode_tagged(b).map_err(|e| {
+                                let key = &graph.nodes[o as usize].key;
+                                cluster_error(format!("the result of '{key}' could not be read: {e}"))
+                            })
                         })
                         .collect();
                 }
@@ -297,7 +331,8 @@ fn encode_graph(job: u64, graph: &TaskGraph) -> Result<Vec<u8>> {
         match (&node.op, &node.recipe) {
             (Op::Call(_), Some(recipe)) => {
                 w.u8(0);
-                w.bytes(&recipe.encode().map_err(|why| cluster_error(format!("task '{}': {why}", node.key)))?);
+                let recipe = recipe.encode().map_err(|why| cluster_error(format!("task '{}': {why}", node.key)))?;
+                w.bytes(&recipe).map_err(|why| cluster_error(format!("task '{}': {why}", node.key)))?;
             }
             (Op::Call(_), None) => {
                 return Err(cluster_error(format!(
@@ -309,11 +344,11 @@ fn encode_graph(job: u64, graph: &TaskGraph) -> Result<Vec<u8>> {
             }
             (Op::Value(v), _) => {
                 w.u8(1);
-                w.bytes(&data(v)?);
+                w.bytes(&data(v)?).map_err(|why| cluster_error(format!("'{}': {why}", node.key)))?;
             }
             (Op::Future(h), _) => {
                 w.u8(1);
-                w.bytes(&data(&h.0.value()?)?);
+                w.bytes(&data(&h.0.value()?)?).map_err(|why| cluster_error(format!("'{}': {why}", node.key)))?;
             }
         }
         let deps = graph.deps_of(i as u32);
@@ -397,11 +432,22 @@ fn read_replies(mut stdout: impl Read, jobs: Jobs) {
             _ => continue,
         };
         let Ok(reply) = reply else { continue };
-        if let Some(tx) = jobs.lock().unwrap_or_else(PoisonError::into_inner).get(&job) {
+        if let Some(tx) = jobs.lock().unwrap_or_else(PoisonError::into_inner).as_ref().and_then(|j| j.get(&job)) {
             let _ = tx.send(reply);
         }
     }
-    jobs.lock().unwrap_or_else(PoisonError::into_inner).clear();
+    // Dropping the senders tells every waiting job; `None` keeps new ones from waiting.
+    jobs.lock().unwrap_or_else(PoisonError::into_inner).take();
+}
+
+/// A token unique to this client among the clients of a cluster: keys end in it, so two
+/// programs never share a key (Dask would give the second the first one's value).
+fn session_token() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u32(std::process::id());
+    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
+    format!("{:08x}", h.finish() as u32)
 }
 
 #[cfg(test)]

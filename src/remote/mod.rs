@@ -191,6 +191,7 @@ impl Recipe {
     /// The recipe as bytes, or why it cannot be sent (a literal whose type has no codec).
     pub(crate) fn encode(&self) -> Result<Vec<u8>, String> {
         let mut w = Writer::default();
+        w.str(VERSION);
         w.str(self.function);
         w.u32(self.slots.len() as u32);
         for (i, slot) in self.slots.iter().enumerate() {
@@ -208,7 +209,7 @@ impl Recipe {
                         })?
                         .map_err(|e| format!("argument {} of '{}' could not be encoded: {e}", i + 1, self.function))?;
                     w.u8(0);
-                    w.bytes(&bytes);
+                    w.bytes(&bytes).map_err(|e| format!("argument {} of '{}': {e}", i + 1, self.function))?;
                 }
                 Slot::Dep => w.u8(1),
                 Slot::Deps(n, item) => {
@@ -227,7 +228,18 @@ impl Recipe {
 /// order) and returns its tagged result. The error is one line; the caller adds the key.
 #[doc(hidden)]
 pub fn run_encoded(recipe: &[u8], inputs: &[&[u8]]) -> Result<Vec<u8>, String> {
+    // A panic anywhere (a user's codec, too) is the task's error, never the worker's.
+    crate::panics::catch(|| run_recipe(recipe, inputs)).unwrap_or_else(|m| Err(format!("panicked: {m}")))
+}
+
+fn run_recipe(recipe: &[u8], inputs: &[&[u8]]) -> Result<Vec<u8>, String> {
     let mut r = Reader::new(recipe);
+    let client = r.str()?;
+    if client != VERSION {
+        return Err(format!(
+            "this worker runs rask-worker {VERSION} and the task comes from rask {client}: install the same version"
+        ));
+    }
     let function = r.str()?;
     let registered = lookup(function).ok_or_else(|| {
         format!(
@@ -326,10 +338,17 @@ mod tests {
         assert!(run::<i64>(&recipe[..recipe.len() - 1], &[tagged(4i64)]).is_err(), "truncated");
         assert!(run::<i64>(&recipe, &[b"junk".to_vec()]).is_err(), "a bad input");
         let mut w = Writer::default();
+        w.str(VERSION);
         w.str("test-never-registered");
         w.u32(0);
         let err = run::<i64>(&w.into_inner(), &[]).expect_err("unknown");
         assert!(err.starts_with("no function 'test-never-registered' is registered"), "{err}");
+        let mut w = Writer::default();
+        w.str("0.0.0-other");
+        w.str("test-neg");
+        let err = run::<i64>(&w.into_inner(), &[]).expect_err("another version");
+        assert!(err.starts_with("this worker runs rask-worker"), "{err}");
+        assert!(err.contains("the task comes from rask 0.0.0-other"), "{err}");
         // A fallible function's Err is the task's error, as the client shows it.
         let parse = try_register("test-parse", |s: String| s.parse::<u8>());
         assert_eq!(run::<u8>(&recipe_of(&parse.call(("7",))), &[]), Ok(7));

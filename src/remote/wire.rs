@@ -19,13 +19,19 @@ impl Writer {
         self.0.extend_from_slice(&x.to_le_bytes());
     }
 
-    pub(crate) fn bytes(&mut self, b: &[u8]) {
-        self.u32(b.len() as u32);
+    /// Appends `b` with its length, or says it is too long for the layout (4 GiB).
+    pub(crate) fn bytes(&mut self, b: &[u8]) -> Result<(), String> {
+        let n = u32::try_from(b.len())
+            .map_err(|_| format!("{} bytes do not fit in one message (at most 4 GiB)", b.len()))?;
+        self.u32(n);
         self.0.extend_from_slice(b);
+        Ok(())
     }
 
+    /// Appends a short string (a name, a key) with its length.
     pub(crate) fn str(&mut self, s: &str) {
-        self.bytes(s.as_bytes());
+        self.u32(s.len() as u32); // names and keys are far below 4 GiB
+        self.0.extend_from_slice(s.as_bytes());
     }
 
     pub(crate) fn into_inner(self) -> Vec<u8> {

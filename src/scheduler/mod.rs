@@ -52,7 +52,7 @@ impl Scheduler {
             Scheduler::Sync => 1,
             Scheduler::Threads(0) => std::thread::available_parallelism().map_or(1, |n| n.get()),
             Scheduler::Threads(n) => n,
-            Scheduler::Cluster => match crate::Client::current().ok().and_then(|c| c.cluster()) {
+            Scheduler::Cluster => match crate::client::current_cluster() {
                 Some(cluster) => cluster.threads().max(1),
                 None => Scheduler::Threads(0).parallelism(),
             },
@@ -156,33 +156,35 @@ impl From<Scheduler> for RunOptions {
 /// Runs `graph` and returns the values of its outputs, in order.
 pub(crate) fn run(graph: &TaskGraph, options: &RunOptions) -> Result<Vec<Value>> {
     let token = options.cancel.clone().unwrap_or_default();
-    let cluster = match (&options.cluster, options.scheduler.unwrap_or_else(config::current)) {
+    let scheduler = options.scheduler.unwrap_or_else(config::current);
+    let cluster = match (&options.cluster, scheduler) {
         (Some(c), _) => Some(c.clone()),
-        (None, Scheduler::Cluster) => Some(crate::Client::current()?.cluster().ok_or_else(|| {
+        (None, Scheduler::Cluster) => Some(crate::client::current_cluster().ok_or_else(|| {
             crate::Error::Cluster(
                 "Scheduler::Cluster needs a client on a Dask cluster (Client::connect or Client::dask_local)".into(),
             )
         })?),
         (None, _) => None,
     };
+    // A run in the foreground can be interrupted and shows progress; a client's background
+    // run (on its pool) is stopped only through its future.
+    let background = options.pool.is_some();
+    let _active = (!background).then(|| cancel::register(&token));
+    let mut listeners = crate::events::listeners_with(&options.listeners);
+    if !background {
+        interrupt::install_from_env();
+        crate::diagnostics::progress::install_from_env();
+        listeners.extend(crate::diagnostics::notebook::listener());
+    }
     if let Some(cluster) = cluster {
-        let _active = (options.pool.is_none()).then(|| cancel::register(&token));
-        let listeners = crate::events::listeners_with(&options.listeners);
         return cluster.run(graph, &token, &listeners);
     }
     let plan = Plan::new(graph, !options.no_fuse);
     if let Some(pool) = &options.pool {
-        let listeners = crate::events::listeners_with(&options.listeners);
         let run = state::Run::new(&plan, token, listeners, Scheduler::Threads(pool.current_num_threads()));
         threads::run_on(&run, pool);
         return run.finish();
     }
-    let scheduler = options.scheduler.unwrap_or_else(config::current);
-    let _active = cancel::register(&token);
-    interrupt::install_from_env();
-    crate::diagnostics::progress::install_from_env();
-    let mut listeners = crate::events::listeners_with(&options.listeners);
-    listeners.extend(crate::diagnostics::notebook::listener());
     let run = state::Run::new(&plan, token, listeners, scheduler);
     match scheduler {
         Scheduler::Sync => run.run_sync(),

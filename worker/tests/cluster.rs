@@ -175,6 +175,7 @@ fn a_delayed_pipeline_of_registered_functions_matches_the_local_scheduler() {
     assert_eq!(local, (0..40).map(|i| i + 1 + i * 10).sum::<i64>());
     assert_eq!(client.compute(&total).result().expect("runs on the cluster"), local);
     assert_eq!(total.compute_with(&client).expect("compute_with(&client)"), local);
+    assert_eq!(total.compute_with(Scheduler::Cluster).expect("the newest client's cluster"), local);
     // A future's result (held here) is sent along as data.
     let held = client.compute(&f.inc.call((41,)));
     let later = f.add.call((&held, 100));

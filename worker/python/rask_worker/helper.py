@@ -10,9 +10,17 @@ process prints goes to stderr. Closing stdin closes the client (and a local clus
 
 import argparse
 import json
+import os
+import queue
+import re
 import struct
 import sys
 import threading
+
+try:
+    from distributed.client import FutureCancelledError as _Cancelled
+except ImportError:  # distributed before 2024.7
+    from concurrent.futures import CancelledError as _Cancelled
 
 ERROR_NO_TASK = 0xFFFFFFFF
 
@@ -46,11 +54,23 @@ class Reader:
 
 
 class Writer:
-    """Frames to the rask client, one at a time (several threads write)."""
+    """Frames to the rask client, written by one thread of their own: callers (the Dask
+    client's event loop among them) only queue them."""
 
     def __init__(self, out):
         self.out = out
-        self.lock = threading.Lock()
+        self.queue = queue.Queue()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        while (frame := self.queue.get()) is not None:
+            self.out.write(frame)
+            self.out.flush()
+
+    def close(self):
+        self.queue.put(None)
+        self.thread.join()
 
     def frame(self, kind, *fields):
         parts = [kind]
@@ -61,12 +81,11 @@ class Writer:
                 b = f.encode() if isinstance(f, str) else f
                 parts.append(struct.pack("<I", len(b)) + b)
         body = b"".join(parts)
-        with self.lock:
-            self.out.write(struct.pack("<I", len(body)) + body)
-            self.out.flush()
+        self.queue.put(struct.pack("<I", len(body)) + body)
 
     def error(self, job, task, message):
-        self.frame(b"E", ("<Q", job), ("<I", task), message)
+        """An error frame; the message is made one line."""
+        self.frame(b"E", ("<Q", job), ("<I", task), re.sub(r"\s+", " ", str(message)).strip())
 
 
 def read_frame(inp):
@@ -87,16 +106,23 @@ def _worker_version():
 
 
 class Helper:
-    def __init__(self, client, writer, workers):
+    """Jobs of one rask client. Task ids are `session:job:index` and keys end in the session,
+    so two clients on one cluster never share a key or see each other's reports."""
+
+    def __init__(self, client, writer, workers, session):
         self.client = client
         self.writer = writer
         self.workers = {address: i for i, address in enumerate(workers)}
+        self.session = session
         self.jobs = {}  # job -> futures
+        self.cancelled = set()  # jobs the client cancelled (it stopped waiting)
         self.lock = threading.Lock()
 
     def on_task(self, event):
         _, (task, worker, seconds, nbytes) = event
-        job, index = task.decode().split(":")
+        session, job, index = task.decode().split(":")
+        if session != self.session:
+            return
         self.writer.frame(
             b"T",
             ("<Q", int(job)),
@@ -113,7 +139,7 @@ class Helper:
         job = r.u64()
         keys, dsk = [], {}
         for i in range(r.u32()):
-            name = r.str()
+            name = f"{r.str()}-{self.session}"
             index = tuple(r.u64() for _ in range(r.u32()))
             key = (name, *index) if index else name
             kind = r.u8()
@@ -121,7 +147,7 @@ class Helper:
             deps = [keys[r.u32()] for _ in range(r.u32())]
             keys.append(key)
             if kind == 0:
-                dsk[key] = (rask_worker.run_task, f"{job}:{i}".encode(), payload, *deps)
+                dsk[key] = (rask_worker.run_task, f"{self.session}:{job}:{i}".encode(), payload, *deps)
             else:
                 dsk[key] = payload
         outputs = [keys[r.u32()] for _ in range(r.u32())]
@@ -132,28 +158,36 @@ class Helper:
         threading.Thread(target=self.finish, args=(job, futures, wanted, outputs), daemon=True).start()
 
     def finish(self, job, futures, wanted, outputs):
+        """Sends the job's outputs or its error: always one reply, unless the client itself
+        cancelled the job."""
         import rask_worker
-        from distributed.client import FutureCancelledError
 
         try:
             values = dict(zip(wanted, self.client.gather(futures)))
             self.writer.frame(b"R", ("<Q", job), ("<I", len(outputs)), *[values[k] for k in outputs])
         except rask_worker.TaskFailed as e:
-            owner, index = e.task.decode().split(":")
+            _, owner, index = e.task.decode().split(":")
+            # A task shared with another job of this client is reported by its own index
+            # there; here the message still names it.
             task = int(index) if int(owner) == job else ERROR_NO_TASK
             self.writer.error(job, task, e.message)
-        except FutureCancelledError:
-            pass  # the client cancelled the job and stopped waiting
-        except Exception as e:  # KilledWorker, a lost scheduler, ...
+        except _Cancelled as e:
+            with self.lock:
+                asked = job in self.cancelled
+            if not asked:  # the scheduler was lost or restarted, or a shared task was cancelled
+                self.writer.error(job, ERROR_NO_TASK, f"the cluster cancelled the job ({type(e).__name__}: {e})")
+        except BaseException as e:  # KilledWorker, a lost scheduler, a worker without the runtime, ...
             self.writer.error(job, ERROR_NO_TASK, f"{type(e).__name__}: {e}")
         finally:
             with self.lock:
                 self.jobs.pop(job, None)
+                self.cancelled.discard(job)
 
     def cancel(self, body):
         job = Reader(body).u64()
         with self.lock:
             futures = self.jobs.pop(job, None)
+            self.cancelled.add(job)
         if futures:
             self.client.cancel(futures)
 
@@ -177,13 +211,25 @@ def connect(args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--version", required=True, help="the rask version of the client")
+    parser.add_argument("--session", required=True, help="a token unique to this client, added to its keys")
     parser.add_argument("--address", help="the scheduler's address, tcp://host:8786")
     parser.add_argument("--local", type=int, help="start a LocalCluster of this many workers")
     args = parser.parse_args()
-    out, inp = sys.stdout.buffer, sys.stdin.buffer
-    sys.stdout = sys.stderr  # only frames go to the client
+    # Only frames go to the client: they get file descriptor 1 to themselves, and anything
+    # else printed here or by processes started from here (a LocalCluster's workers, a
+    # println! in a registered function) goes to stderr.
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    inp = sys.stdin.buffer
     writer = Writer(out)
+    try:
+        return serve(args, writer, inp)
+    finally:
+        writer.close()
 
+
+def serve(args, writer, inp):
     import rask_worker
 
     try:
@@ -206,23 +252,30 @@ def main():
         writer.error(0, ERROR_NO_TASK, f"could not connect to {where}: {type(e).__name__}: {e}")
         return 1
 
-    info = client.scheduler_info()
-    addresses = sorted(info.get("workers", {}))
-    versions = client.run(_worker_version, on_error="return")
-    workers = []
-    for address in addresses:
-        v = versions.get(address)
-        if isinstance(v, BaseException):
-            v = f"none ({type(v).__name__}: {v}; pip install ./worker there)"
-        workers.append({"address": address, "threads": info["workers"][address].get("nthreads", 1), "version": v})
-    helper = Helper(client, writer, addresses)
-    client.subscribe_topic(rask_worker.TOPIC, helper.on_task)
-    hello = {
-        "version": rask_worker.VERSION,
-        "scheduler": client.scheduler.address,
-        "dashboard": client.dashboard_link,
-        "workers": workers,
-    }
+    try:
+        nthreads = client.nthreads()  # every worker (scheduler_info lists only a few)
+        versions = client.run(_worker_version, on_error="return")
+        workers = []
+        for address in sorted(nthreads):
+            v = versions.get(address)
+            if isinstance(v, BaseException):
+                v = f"none ({type(v).__name__}: {v}; pip install ./worker there)"
+            workers.append({"address": address, "threads": nthreads[address], "version": v})
+        helper = Helper(client, writer, sorted(nthreads), args.session)
+        client.subscribe_topic(rask_worker.TOPIC, helper.on_task)
+        try:
+            dashboard = client.dashboard_link
+        except Exception:  # a scheduler without a dashboard
+            dashboard = None
+        hello = {
+            "version": rask_worker.VERSION,
+            "scheduler": client.scheduler.address,
+            "dashboard": dashboard,
+            "workers": workers,
+        }
+    except Exception as e:
+        writer.error(0, ERROR_NO_TASK, f"could not ask the cluster for its workers: {type(e).__name__}: {e}")
+        return 1
     writer.frame(b"H" + json.dumps(hello).encode())
 
     while (body := read_frame(inp)) is not None:
