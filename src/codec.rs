@@ -2,7 +2,7 @@
 //! disk, and for moving values to and from a cluster's workers.
 //!
 //! A type has a [`Codec`] when it is built in (numbers, `bool`, `()`, strings, vectors of
-//! those, polars frames) or was registered with [`register_spill`]. A client keeps a result
+//! those, ndarray `ArrayD`s of numbers, JSON values and vectors of them, polars frames) or was registered with [`register_spill`]. A client keeps a result
 //! without a codec in memory (it counts towards the pause threshold); a cluster refuses a
 //! task whose literal or result has none, naming the type.
 //!
@@ -209,24 +209,82 @@ fn decode_unit(_: &mut dyn Read) -> io::Result<Value> {
     Ok(value(()))
 }
 
-fn encode_vec<T: Plain>(v: &(dyn Any + Send + Sync), w: &mut dyn Write) -> io::Result<()> {
-    let xs = v.downcast_ref::<Vec<T>>().ok_or_else(|| io::Error::other("a value of another type"))?;
+/// Writes numbers as their little-endian bytes, one after another.
+fn write_numbers<'a, T: Plain + 'a>(xs: impl Iterator<Item = &'a T>, w: &mut dyn Write) -> io::Result<()> {
     let mut buf = Vec::with_capacity(64 << 10);
-    for chunk in xs.chunks(8192) {
-        buf.clear();
-        chunk.iter().for_each(|x| x.put(&mut buf));
-        w.write_all(&buf)?;
+    for x in xs {
+        x.put(&mut buf);
+        if buf.len() >= 64 << 10 {
+            w.write_all(&buf)?;
+            buf.clear();
+        }
     }
-    Ok(())
+    w.write_all(&buf)
 }
 
-fn decode_vec<T: Plain>(r: &mut dyn Read) -> io::Result<Value> {
+/// Reads what [`write_numbers`] wrote, to the end.
+fn read_numbers<T: Plain>(r: &mut dyn Read) -> io::Result<Vec<T>> {
     let mut bytes = Vec::new();
     r.read_to_end(&mut bytes)?;
     if bytes.len() % T::SIZE != 0 {
-        return Err(io::Error::new(io::ErrorKind::InvalidData, "truncated spill file"));
+        return Err(io::Error::new(io::ErrorKind::InvalidData, "truncated numbers"));
     }
-    Ok(value(bytes.chunks_exact(T::SIZE).map(T::get).collect::<Vec<T>>()))
+    Ok(bytes.chunks_exact(T::SIZE).map(T::get).collect())
+}
+
+fn encode_vec<T: Plain>(v: &(dyn Any + Send + Sync), w: &mut dyn Write) -> io::Result<()> {
+    let xs = v.downcast_ref::<Vec<T>>().ok_or_else(|| io::Error::other("a value of another type"))?;
+    write_numbers(xs.iter(), w)
+}
+
+fn decode_vec<T: Plain>(r: &mut dyn Read) -> io::Result<Value> {
+    read_numbers::<T>(r).map(value)
+}
+
+/// An n-dimensional array: the number of axes (`u32`), each length (`u64`), then the
+/// elements in logical (row-major) order, whatever the array's memory layout.
+fn encode_array<T: Plain>(v: &(dyn Any + Send + Sync), w: &mut dyn Write) -> io::Result<()> {
+    let a = v.downcast_ref::<ndarray::ArrayD<T>>().ok_or_else(|| io::Error::other("a value of another type"))?;
+    w.write_all(&(a.ndim() as u32).to_le_bytes())?;
+    a.shape().iter().try_for_each(|&n| w.write_all(&(n as u64).to_le_bytes()))?;
+    write_numbers(a.iter(), w)
+}
+
+fn decode_array<T: Plain>(r: &mut dyn Read) -> io::Result<Value> {
+    let bad = |why: String| io::Error::new(io::ErrorKind::InvalidData, why);
+    let mut b4 = [0u8; 4];
+    r.read_exact(&mut b4)?;
+    let ndim = u32::from_le_bytes(b4) as usize;
+    if ndim > 64 {
+        return Err(bad(format!("an array of {ndim} axes")));
+    }
+    let mut shape = Vec::with_capacity(ndim);
+    for _ in 0..ndim {
+        let mut b8 = [0u8; 8];
+        r.read_exact(&mut b8)?;
+        shape.push(usize::try_from(u64::from_le_bytes(b8)).map_err(|_| bad("an axis too long".into()))?);
+    }
+    let data = read_numbers::<T>(r)?;
+    ndarray::ArrayD::from_shape_vec(shape.clone(), data)
+        .map(value)
+        .map_err(|e| bad(format!("elements that do not fill shape {shape:?}: {e}")))
+}
+
+fn encode_json(v: &(dyn Any + Send + Sync), w: &mut dyn Write) -> io::Result<()> {
+    let out = match (v.downcast_ref::<serde_json::Value>(), v.downcast_ref::<Vec<serde_json::Value>>()) {
+        (Some(x), _) => serde_json::to_writer(w, x),
+        (None, Some(xs)) => serde_json::to_writer(w, xs),
+        (None, None) => return Err(io::Error::other("a value of another type")),
+    };
+    out.map_err(io::Error::other)
+}
+
+fn decode_json(r: &mut dyn Read) -> io::Result<Value> {
+    serde_json::from_reader::<_, serde_json::Value>(r).map(value).map_err(io::Error::other)
+}
+
+fn decode_json_vec(r: &mut dyn Read) -> io::Result<Value> {
+    serde_json::from_reader::<_, Vec<serde_json::Value>>(r).map(value).map_err(io::Error::other)
 }
 
 fn encode_strings(v: &(dyn Any + Send + Sync), w: &mut dyn Write) -> io::Result<()> {
@@ -284,8 +342,12 @@ fn builtin() -> Table {
         let collect = crate::value::collect::<T>;
         (TypeId::of::<T>(), Codec { name: std::any::type_name::<T>(), encode, decode, collect })
     }
-    fn numbers<T: Plain>() -> [(TypeId, Codec); 2] {
-        [entry::<T>(encode_one::<T>, decode_one::<T>), entry::<Vec<T>>(encode_vec::<T>, decode_vec::<T>)]
+    fn numbers<T: Plain>() -> [(TypeId, Codec); 3] {
+        [
+            entry::<T>(encode_one::<T>, decode_one::<T>),
+            entry::<Vec<T>>(encode_vec::<T>, decode_vec::<T>),
+            entry::<ndarray::ArrayD<T>>(encode_array::<T>, decode_array::<T>),
+        ]
     }
     let mut table = Table::default();
     let entries = [
@@ -301,8 +363,16 @@ fn builtin() -> Table {
         numbers::<i16>(),
         numbers::<usize>(),
         numbers::<isize>(),
-        [entry::<String>(encode_strings, decode_string), entry::<Vec<String>>(encode_strings, decode_strings)],
-        [entry::<bool>(encode_bool, decode_bool), entry::<()>(encode_unit, decode_unit)],
+        [
+            entry::<String>(encode_strings, decode_string),
+            entry::<Vec<String>>(encode_strings, decode_strings),
+            entry::<serde_json::Value>(encode_json, decode_json),
+        ],
+        [
+            entry::<bool>(encode_bool, decode_bool),
+            entry::<()>(encode_unit, decode_unit),
+            entry::<Vec<serde_json::Value>>(encode_json, decode_json_vec),
+        ],
     ];
     entries.into_iter().flatten().for_each(|(id, codec)| table.insert(id, codec));
     let (id, codec) = entry::<polars::prelude::DataFrame>(encode_frame, decode_frame);
@@ -334,6 +404,12 @@ mod tests {
         round_trip(2.5f32);
         round_trip(true);
         round_trip(());
+        let grid = ndarray::Array::from_shape_fn((3, 4), |(i, j)| (i * 10 + j) as f32).into_dyn();
+        round_trip(grid.clone());
+        round_trip(grid.t().to_owned()); // a transposed (column-major) array keeps its logical order
+        round_trip(ndarray::ArrayD::<i64>::zeros(vec![0, 5]));
+        round_trip(serde_json::json!({"user": "ann", "n": [1, 2.5, null]}));
+        round_trip(vec![serde_json::json!(1), serde_json::json!("two")]);
         round_trip(vec![0u8, 255]);
         round_trip(String::from("héllo"));
         round_trip(vec![String::from("a"), String::new(), String::from("ccc")]);
