@@ -4,9 +4,10 @@
 //! A closure lives only in the process that made it. A function [registered](register) under
 //! a name, in a crate that both the program and the worker runtime (`worker/`, a Python
 //! extension module) link, can be called on either side: a task built from it carries a
-//! [`Recipe`] next to its closure (the name, literal arguments encoded by their
+//! recipe next to its closure (the name, literal arguments encoded by their
 //! [codec](crate::client::register_spill), inputs by position), and a worker rebuilds the
-//! same task from it ([`run_encoded`]).
+//! same task from it and runs the same function. [`try_register`] does the same for a
+//! function returning `Result`.
 //!
 //! ```
 //! # #[macro_use] extern crate rask;

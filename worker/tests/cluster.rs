@@ -1,8 +1,9 @@
 //! rask graphs on a real Dask cluster: a `dask scheduler` and two `dask worker` processes on
-//! loopback, with the worker runtime built by maturin and installed with pip, as a user
-//! would. Each computation is compared with the local scheduler's answer.
+//! loopback, with the worker runtime packed into a wheel (`wheel.py`, from the module cargo
+//! built for these tests, as maturin packs it) and installed with pip, as a user would. Each
+//! computation is compared with the local scheduler's answer.
 //!
-//! The Python side (distributed, maturin) comes from `tests/requirements.txt`, in
+//! The Python side (distributed) comes from `tests/requirements.txt`, in
 //! `target/ci-venv` (`.ci/run` makes it; made here if missing). Tests share one cluster and
 //! run one at a time, so that the killed-worker test does not take workers from the others.
 
@@ -17,7 +18,7 @@ fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// The venv's Python, with distributed and maturin, and the worker runtime's wheel
+/// The venv's Python, with distributed, and the worker runtime's wheel
 /// (built from this tree) installed.
 fn python() -> PathBuf {
     static READY: OnceLock<PathBuf> = OnceLock::new();
@@ -26,7 +27,7 @@ fn python() -> PathBuf {
             let venv = workspace().join("target/ci-venv");
             let python = venv.join("bin/python");
             let has = |p: &Path| {
-                Command::new(p).args(["-c", "import distributed, maturin"]).output().is_ok_and(|o| o.status.success())
+                Command::new(p).args(["-c", "import distributed"]).output().is_ok_and(|o| o.status.success())
             };
             if !has(&python) {
                 let made = python.exists()
@@ -39,33 +40,21 @@ fn python() -> PathBuf {
                         .is_ok_and(|s| s.success());
                 assert!(pip && has(&python), "could not make {} with tests/requirements.txt", venv.display());
             }
-            // Built with the profile the tests use, into the same target directory: nothing
-            // but the module itself is compiled again.
-            let wheels = workspace().join("target/wheels");
-            let _ = std::fs::remove_dir_all(&wheels);
-            // Without the variables cargo sets for a test (CARGO_PKG_*, LD_LIBRARY_PATH, ...),
-            // which would make the inner cargo see every crate as changed and build it again.
-            let mut maturin = Command::new(venv.join("bin/maturin"));
-            for (k, _) in std::env::vars_os() {
-                let k = k.to_string_lossy();
-                let cargo_set = (k.starts_with("CARGO") && k != "CARGO_HOME" && k != "CARGO_TARGET_DIR")
-                    || ["LD_LIBRARY_PATH", "RUSTUP_TOOLCHAIN_SOURCE", "RUST_RECURSION_COUNT"].contains(&&*k);
-                if cargo_set {
-                    maturin.env_remove(&*k);
-                }
-            }
-            let built = maturin
-                .args(["build", "--profile", "dev", "--out"])
-                .arg(&wheels)
-                .current_dir(workspace().join("worker"))
-                .status()
-                .expect("maturin runs");
-            assert!(built.success(), "maturin build failed");
-            let wheel = std::fs::read_dir(&wheels)
-                .expect("wheels")
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .find(|p| p.extension().is_some_and(|x| x == "whl"))
-                .expect("a wheel was built");
+            // The module cargo built for these tests (target/<profile>/librask_worker.so, next
+            // to deps/ where this test runs), packed as maturin packs it.
+            let exe = std::env::current_exe().expect("the test's path");
+            let native = exe.parent().and_then(Path::parent).expect("target/<profile>").join("librask_worker.so");
+            assert!(native.exists(), "{} was not built", native.display());
+            let packed = Command::new(&python)
+                .arg(workspace().join("worker/tests/wheel.py"))
+                .arg(&native)
+                .arg(workspace().join("worker/python"))
+                .arg(rask::remote::VERSION)
+                .arg(workspace().join("target/wheels"))
+                .output()
+                .expect("python runs");
+            assert!(packed.status.success(), "wheel.py failed: {}", String::from_utf8_lossy(&packed.stderr));
+            let wheel = PathBuf::from(String::from_utf8_lossy(&packed.stdout).trim());
             let installed = Command::new(&python)
                 .args(["-m", "pip", "install", "-q", "--disable-pip-version-check", "--force-reinstall", "--no-deps"])
                 .arg(&wheel)
