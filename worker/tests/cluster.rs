@@ -40,10 +40,10 @@ fn python() -> PathBuf {
                         .is_ok_and(|s| s.success());
                 assert!(pip && has(&python), "could not make {} with tests/requirements.txt", venv.display());
             }
-            // The module cargo built for these tests (target/<profile>/librask_worker.so, next
-            // to deps/ where this test runs), packed as maturin packs it.
+            // The module cargo built for these tests (deps/librask_worker.so, beside this
+            // test's binary), packed as maturin packs it.
             let exe = std::env::current_exe().expect("the test's path");
-            let native = exe.parent().and_then(Path::parent).expect("target/<profile>").join("librask_worker.so");
+            let native = exe.parent().expect("target/<profile>/deps").join("librask_worker.so");
             assert!(native.exists(), "{} was not built", native.display());
             let packed = Command::new(&python)
                 .arg(workspace().join("worker/tests/wheel.py"))
