@@ -363,13 +363,7 @@ impl Client {
 
     /// The error of a closure sent to this client's cluster, if it has one.
     fn refuse_closure(&self, key: &Key) -> Option<Error> {
-        self.inner.cluster.as_ref().map(|_| {
-            Error::Cluster(format!(
-                "'{key}' is a closure, which only this process can run; on a cluster, register the \
-                 function (rask::remote::register(\"name\", f)) in a crate the worker runtime links and \
-                 compute its call: client.compute(&f.call(args))"
-            ))
-        })
+        self.inner.cluster.as_ref().map(|_| crate::remote::cluster::closure_error(key))
     }
 
     /// Memory held by each worker's results, in memory and spilled.

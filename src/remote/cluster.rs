@@ -98,6 +98,15 @@ fn cluster_error(why: impl Into<String>) -> Error {
     Error::Cluster(why.into())
 }
 
+/// The error of a task that is a closure (only this process can run it), sent to a cluster.
+pub(crate) fn closure_error(key: &crate::key::Key) -> Error {
+    cluster_error(format!(
+        "task '{key}' is a closure, which only this process can run; to run it on the cluster, register \
+         the function (rask::remote::register(\"name\", f)) in a crate the worker runtime links, and call \
+         it through the handle register returns"
+    ))
+}
+
 impl Cluster {
     /// Starts the helper and waits for its hello; checks every worker's rask version.
     pub(crate) fn start(target: Target) -> Result<Cluster> {
@@ -334,14 +343,7 @@ fn encode_graph(job: u64, graph: &TaskGraph) -> Result<Vec<u8>> {
                 let recipe = recipe.encode().map_err(|why| cluster_error(format!("task '{}': {why}", node.key)))?;
                 w.bytes(&recipe).map_err(|why| cluster_error(format!("task '{}': {why}", node.key)))?;
             }
-            (Op::Call(_), None) => {
-                return Err(cluster_error(format!(
-                    "task '{}' is a closure, which only this process can run; to run it on the cluster, \
-                     register the function (rask::remote::register(\"name\", f)) in a crate the worker \
-                     runtime links, and call it through the handle register returns",
-                    node.key
-                )));
-            }
+            (Op::Call(_), None) => return Err(closure_error(&node.key)),
             (Op::Value(v), _) => {
                 w.u8(1);
                 w.bytes(&data(v)?).map_err(|why| cluster_error(format!("'{}': {why}", node.key)))?;
