@@ -170,10 +170,13 @@ pub(crate) fn run(graph: &TaskGraph, options: &RunOptions) -> Result<Vec<Value>>
     // run (on its pool) is stopped only through its future.
     let background = options.pool.is_some();
     let _active = (!background).then(|| cancel::register(&token));
-    let mut listeners = crate::events::listeners_with(&options.listeners);
     if !background {
+        // Before the listeners are collected, so that the bar sees the first run too.
         interrupt::install_from_env();
         crate::diagnostics::progress::install_from_env();
+    }
+    let mut listeners = crate::events::listeners_with(&options.listeners);
+    if !background {
         listeners.extend(crate::diagnostics::notebook::listener());
     }
     if let Some(cluster) = cluster {
