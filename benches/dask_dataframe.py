@@ -6,6 +6,9 @@ On the files benches/dataframe.rs generated:
   so Dask broadcasts it);
 - sort: all rows sorted by score (sort_values), computed into one pandas frame.
 
+With `--distributed N`, the queries run on a LocalCluster of N worker processes of one thread
+each (the cluster of worker/benches/cluster.rs), started before the clock.
+
 Prints one JSON object: {query}_seconds (best of --repeat), {query}_peak_mib (this
 process's peak resident memory after the query; it only grows), {query}_rows, dask_version.
 
@@ -40,8 +43,14 @@ def main() -> None:
     p.add_argument("--users", required=True)
     p.add_argument("--repeat", type=int, default=2)
     p.add_argument("--queries", default="seed,join,sort")
+    p.add_argument("--distributed", type=int, default=0, help="workers of a LocalCluster to run on")
     args = p.parse_args()
     out = {"dask_version": dask.__version__}
+    if args.distributed:
+        from distributed import Client, LocalCluster
+
+        cluster = LocalCluster(n_workers=args.distributed, threads_per_worker=1, processes=True)
+        client = Client(cluster)  # noqa: F841 (the default scheduler from now on)
     for query in args.queries.split(","):
         best = float("inf")
         rows = 0

@@ -15,7 +15,7 @@
 
 mod common;
 
-use common::{arg, json_number, peak_rss_mib};
+use common::{arg, generate_seed_data as generate, json_number, peak_rss_mib};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -25,37 +25,6 @@ use rask::polars::prelude::*;
 use rask::prelude::*;
 
 const QUERIES: [&str; 3] = ["seed", "join", "sort"];
-
-/// Writes `files` CSV files of `rows` rows each (category: 50 strings, response_len:
-/// 0..2000, score: float, user_id: int), unless they are there already.
-fn generate(dir: &Path, files: usize, rows: usize) -> std::io::Result<String> {
-    std::fs::create_dir_all(dir)?;
-    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
-    for f in 0..files {
-        let path = dir.join(format!("large_dataset_{f}.csv"));
-        if path.exists() {
-            continue;
-        }
-        let tmp = path.with_extension("tmp");
-        let mut out = BufWriter::with_capacity(1 << 20, std::fs::File::create(&tmp)?);
-        writeln!(out, "category,response_len,score,user_id")?;
-        for _ in 0..rows {
-            let r = next();
-            let score = (next() % 1_000_000) as f64 / 10_000.0;
-            writeln!(out, "cat-{:02},{},{score:.4},{}", r % 50, (r >> 8) % 2000, (r >> 24) % 100_000)?;
-        }
-        out.flush()?;
-        drop(out);
-        std::fs::rename(&tmp, &path)?;
-    }
-    Ok(format!("{}/large_dataset_*.csv", dir.display()))
-}
 
 /// Writes the users table (next to the data's directory): 100,000 rows of user_id, tier (5 strings), signup year.
 fn generate_users(dir: &Path) -> std::io::Result<String> {

@@ -2,7 +2,8 @@
 //! disk, and for moving values to and from a cluster's workers.
 //!
 //! A type has a [`Codec`] when it is built in (numbers, `bool`, `()`, strings, vectors of
-//! those, ndarray `ArrayD`s of numbers, JSON values and vectors of them, polars frames) or was registered with [`register_spill`]. A client keeps a result
+//! those, ndarray `ArrayD`s of numbers, JSON values and vectors of them, polars frames and
+//! series as Arrow IPC, a shuffle's pieces) or was registered with [`register_spill`]. A client keeps a result
 //! without a codec in memory (it counts towards the pause threshold); a cluster refuses a
 //! task whose literal or result has none, naming the type.
 //!
@@ -323,25 +324,49 @@ fn decode_strings(r: &mut dyn Read) -> io::Result<Value> {
     read_strings(r).map(value)
 }
 
+/// A polars frame as Arrow IPC (uncompressed: it moves between processes, not to storage).
+pub(crate) fn write_frame(df: &polars::prelude::DataFrame, w: &mut dyn Write) -> io::Result<()> {
+    use polars::prelude::{IpcWriter, SerWriter};
+    IpcWriter::new(w).finish(&mut df.clone()).map_err(io::Error::other)
+}
+
+/// The frame [`write_frame`] wrote.
+pub(crate) fn read_frame(r: &mut dyn Read) -> io::Result<polars::prelude::DataFrame> {
+    use polars::prelude::{IpcReader, SerReader};
+    let mut bytes = Vec::new();
+    r.read_to_end(&mut bytes)?;
+    IpcReader::new(io::Cursor::new(bytes)).finish().map_err(io::Error::other)
+}
+
 fn encode_frame(v: &(dyn Any + Send + Sync), w: &mut dyn Write) -> io::Result<()> {
-    use polars::prelude::ParquetWriter;
     let df =
         v.downcast_ref::<polars::prelude::DataFrame>().ok_or_else(|| io::Error::other("a value of another type"))?;
-    ParquetWriter::new(w).finish(&mut df.clone()).map(drop).map_err(io::Error::other)
+    write_frame(df, w)
 }
 
 fn decode_frame(r: &mut dyn Read) -> io::Result<Value> {
-    use polars::prelude::{ParquetReader, SerReader};
-    let mut bytes = Vec::new();
-    r.read_to_end(&mut bytes)?;
-    ParquetReader::new(io::Cursor::new(bytes)).finish().map(value).map_err(io::Error::other)
+    read_frame(r).map(value)
+}
+
+/// A series as a frame of one column.
+fn encode_series(v: &(dyn Any + Send + Sync), w: &mut dyn Write) -> io::Result<()> {
+    let s = v.downcast_ref::<polars::prelude::Series>().ok_or_else(|| io::Error::other("a value of another type"))?;
+    write_frame(&polars::prelude::DataFrame::new(s.len(), vec![s.clone().into()]).map_err(io::Error::other)?, w)
+}
+
+fn decode_series(r: &mut dyn Read) -> io::Result<Value> {
+    let df = read_frame(r)?;
+    let column = df.columns().first().ok_or_else(|| io::Error::other("a series without its column"))?;
+    Ok(value(column.as_materialized_series().clone()))
+}
+
+/// The codec of `T`, for the table.
+pub(crate) fn entry<T: Data>(encode: Encode, decode: Decode) -> (TypeId, Codec) {
+    let collect = crate::value::collect::<T>;
+    (TypeId::of::<T>(), Codec { name: std::any::type_name::<T>(), encode, decode, collect })
 }
 
 fn builtin() -> Table {
-    fn entry<T: Data>(encode: Encode, decode: Decode) -> (TypeId, Codec) {
-        let collect = crate::value::collect::<T>;
-        (TypeId::of::<T>(), Codec { name: std::any::type_name::<T>(), encode, decode, collect })
-    }
     fn numbers<T: Plain>() -> [(TypeId, Codec); 3] {
         [
             entry::<T>(encode_one::<T>, decode_one::<T>),
@@ -375,8 +400,11 @@ fn builtin() -> Table {
         ],
     ];
     entries.into_iter().flatten().for_each(|(id, codec)| table.insert(id, codec));
-    let (id, codec) = entry::<polars::prelude::DataFrame>(encode_frame, decode_frame);
-    table.insert(id, codec);
+    let frames = [
+        entry::<polars::prelude::DataFrame>(encode_frame, decode_frame),
+        entry::<polars::prelude::Series>(encode_series, decode_series),
+    ];
+    frames.into_iter().chain(crate::dataframe::codecs()).for_each(|(id, codec)| table.insert(id, codec));
     table
 }
 

@@ -1,4 +1,5 @@
-//! Helpers shared by the benchmark binaries: arguments, Dask's JSON figures, peak memory.
+//! Helpers shared by the benchmark binaries: arguments, Dask's JSON figures, peak memory,
+//! the seed query's data.
 //! Each binary compiles this module and uses part of it.
 #![allow(dead_code)]
 
@@ -21,4 +22,36 @@ pub(crate) fn peak_rss_mib() -> Option<f64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024.0)
+}
+
+/// Writes `files` CSV files of `rows` rows each (category: 50 strings, response_len:
+/// 0..2000, score: float, user_id: int), unless they are there already.
+pub(crate) fn generate_seed_data(dir: &std::path::Path, files: usize, rows: usize) -> std::io::Result<String> {
+    std::fs::create_dir_all(dir)?;
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    use std::io::Write;
+    for f in 0..files {
+        let path = dir.join(format!("large_dataset_{f}.csv"));
+        if path.exists() {
+            continue;
+        }
+        let tmp = path.with_extension("tmp");
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&tmp)?);
+        writeln!(out, "category,response_len,score,user_id")?;
+        for _ in 0..rows {
+            let r = next();
+            let score = (next() % 1_000_000) as f64 / 10_000.0;
+            writeln!(out, "cat-{:02},{},{score:.4},{}", r % 50, (r >> 8) % 2000, (r >> 24) % 100_000)?;
+        }
+        out.flush()?;
+        drop(out);
+        std::fs::rename(&tmp, &path)?;
+    }
+    Ok(format!("{}/large_dataset_*.csv", dir.display()))
 }

@@ -12,8 +12,9 @@ use std::sync::Arc;
 
 use polars::prelude::{DataFrame as PlFrame, *};
 
+use super::shuffle::Assign;
 use super::source::Source;
-use super::{DataFrame, PartitionOp, columns, concat_frames, empty};
+use super::{DataFrame, FrameTask, PartitionOp, columns, empty};
 use crate::delayed::{Delayed, call_fallible};
 use crate::node::Node;
 
@@ -79,14 +80,11 @@ impl DataFrame {
     /// How often each value of `column` occurs: columns `column` and `count`, most frequent first.
     pub fn value_counts(&self, column: &str) -> Delayed<PlFrame> {
         let counts = single(self.groupby([column]).agg([len().alias("count")]));
-        let column = column.to_string();
-        let sorted = move |df: PlFrame| {
-            df.sort(
-                ["count", column.as_str()],
-                SortMultipleOptions::default().with_order_descending_multi([true, false]),
-            )
+        let sorted = FrameTask::Sort {
+            by: vec!["count".to_string(), column.to_string()],
+            options: SortMultipleOptions::default().with_order_descending_multi([true, false]),
         };
-        call_fallible("value-counts", sorted, (counts,))
+        Delayed::from_node(sorted.node("value-counts", vec![counts.node().clone()]))
     }
 
     /// Summary statistics of each numeric column, like polars' (Python) `describe`: a
@@ -177,16 +175,12 @@ impl DataFrame {
 /// The one partition of an aggregation's result, or a task that fails with the reason the
 /// aggregation is invalid.
 fn single(df: DataFrame) -> Delayed<PlFrame> {
-    match (df.schema(), df.partitions().first()) {
-        (Ok(_), Some(p)) => Delayed::from_node(p.clone()),
-        (Err(e), _) => {
-            let msg = e.to_string();
-            call_fallible("invalid", move || Err::<PlFrame, String>(msg.clone()), ())
-        }
-        (Ok(_), None) => {
-            call_fallible("invalid", || Err::<PlFrame, String>("an aggregation made no partition".into()), ())
-        }
-    }
+    let why = match (df.schema(), df.partitions().first()) {
+        (Ok(_), Some(p)) => return Delayed::from_node(p.clone()),
+        (Err(e), _) => e.to_string(),
+        (Ok(_), None) => "an aggregation made no partition".into(),
+    };
+    Delayed::from_node(FrameTask::Invalid(why).node("invalid", Vec::new()))
 }
 
 impl GroupBy {
@@ -299,31 +293,26 @@ fn aggregate(df: &DataFrame, name: &'static str, keys: &[String], aggs: Vec<Expr
     let input = df.inner.schema.clone().unwrap_or_default();
     let parts: Option<Vec<Parts>> = aggs.iter().enumerate().map(|(i, e)| decompose(e, i, &input)).collect();
     let sources = match parts {
-        Some(parts) => vec![Source::Task(tree(df, name, keys, parts, out_schema.clone()))],
-        None if keys.is_empty() => vec![Source::Task(gather(df, name, aggs))],
+        Some(parts) => vec![Source::task(&tree(df, name, keys, parts, out_schema.clone()))],
+        None if keys.is_empty() => vec![Source::task(&gather(df, name, aggs))],
         None => shuffle(df, name, keys, aggs),
     };
     DataFrame::from_sources(name, sources, schema)
 }
 
 /// Casts `df`'s columns to `schema` (names in order).
-fn conform(lf: LazyFrame, schema: &Schema) -> PolarsResult<PlFrame> {
+pub(super) fn conform(lf: LazyFrame, schema: &Schema) -> PolarsResult<PlFrame> {
     lf.select(schema.iter().map(|(n, t)| col(n.clone()).cast(t.clone())).collect::<Vec<_>>()).collect()
 }
 
 /// Tree reduction: partial per partition, combine by groups of 8, finish once.
 fn tree(df: &DataFrame, name: &'static str, keys: Arc<[String]>, parts: Vec<Parts>, out: SchemaRef) -> Arc<Node> {
     let partial: Vec<Expr> = parts.iter().flat_map(|p| p.partial.clone()).collect();
-    let combine: Arc<[Expr]> = parts.iter().flat_map(|p| p.combine.clone()).collect();
+    let combine: Vec<Expr> = parts.iter().flat_map(|p| p.combine.clone()).collect();
     let names: Vec<PlSmallStr> = out.iter_names().skip(keys.len()).cloned().collect();
     let finish: Vec<Expr> =
         columns(&keys).into_iter().chain(parts.iter().zip(names).map(|(p, n)| p.finish.clone().alias(n))).collect();
 
-    let k = keys.clone();
-    let merge = Arc::new(move |items: Vec<PlFrame>| {
-        let schema = items.first().map(|d| d.schema().clone()).unwrap_or_default();
-        apply(concat_frames(items, &schema)?.lazy(), &k, combine.to_vec()).collect()
-    });
     let df = if df.npartitions() == 0 {
         // No partitions: reduce one empty frame, so the answer has polars' shape.
         let schema = df.inner.schema.clone().unwrap_or_default();
@@ -331,47 +320,38 @@ fn tree(df: &DataFrame, name: &'static str, keys: Arc<[String]>, parts: Vec<Part
     } else {
         df.clone()
     };
-    let mut level = df.with_op(PartitionOp::Aggregate(keys.clone(), partial)).to_delayed();
+    let mut level = df.with_op(PartitionOp::Aggregate(keys.clone(), partial)).partitions();
     loop {
-        let m = merge.clone();
         level = level
             .chunks(SPLIT_EVERY)
             .map(|g| {
-                let m = m.clone();
-                call_fallible("agg-combine", move |v: Vec<PlFrame>| m(v), (g,))
+                let combine = FrameTask::Aggregate { keys: keys.clone(), exprs: combine.to_vec(), schema: None };
+                combine.node("agg-combine", g.to_vec())
             })
             .collect();
         if level.len() == 1 {
             break;
         }
     }
-    let done = call_fallible(
-        name,
-        move |merged: PlFrame| conform(merged.lazy().select(finish.clone()), &out),
-        (level.remove(0),),
-    );
-    done.node().clone()
+    FrameTask::Finish { exprs: finish, schema: out }.node(name, level)
 }
 
 /// Without keys, an aggregation that does not decompose runs once on all rows.
 fn gather(df: &DataFrame, name: &'static str, aggs: Vec<Expr>) -> Arc<Node> {
     let schema = df.inner.schema.clone().unwrap_or_default();
-    let parts: Vec<Delayed<PlFrame>> = df.to_delayed();
-    let run = move |all: Vec<PlFrame>| concat_frames(all, &schema)?.lazy().select(aggs.clone()).collect();
-    call_fallible(name, run, (parts,)).node().clone()
+    FrameTask::Aggregate { keys: Arc::from([]), exprs: aggs, schema: Some(schema) }.node(name, df.partitions())
 }
 
 /// Hash-shuffles rows by key into as many buckets as partitions, then aggregates each.
 fn shuffle(df: &DataFrame, name: &'static str, keys: Arc<[String]>, aggs: Vec<Expr>) -> Vec<Source> {
     let buckets = df.npartitions().max(1);
     let schema = df.inner.schema.clone().unwrap_or_default();
-    let assign = super::shuffle::hash_assign(columns(&keys), buckets);
-    super::shuffle::shuffle(df.to_delayed(), &Delayed::value(()), buckets, assign, schema)
+    let assign = Assign::Hash(columns(&keys));
+    super::shuffle::shuffle(df.partitions(), None, buckets, assign, schema)
         .into_iter()
         .map(|bucket| {
-            let (keys, aggs) = (keys.clone(), aggs.clone());
-            let run = move |rows: PlFrame| apply(rows.lazy(), &keys, aggs.clone()).collect();
-            Source::Task(call_fallible(name, run, (bucket,)).node().clone())
+            let aggregate = FrameTask::Aggregate { keys: keys.clone(), exprs: aggs.clone(), schema: None };
+            Source::task(&aggregate.node(name, vec![bucket]))
         })
         .collect()
 }

@@ -6,9 +6,10 @@ use std::sync::Arc;
 
 use polars::prelude::{DataFrame as PlFrame, *};
 
+use super::shuffle::Assign;
 use super::source::{Source, first_line};
-use super::{DataFrame, columns, concat_frames};
-use crate::delayed::{Delayed, call_fallible};
+use super::{DataFrame, FrameTask, columns};
+use crate::node::Node;
 
 /// A side at most this large (estimated from its files or frames) is broadcast.
 const BROADCAST_BYTES: u64 = 64 << 20;
@@ -71,7 +72,7 @@ impl DataFrame {
 }
 
 /// polars' join of two frames.
-fn join_frames(
+pub(super) fn join_frames(
     l: PlFrame,
     r: PlFrame,
     left_on: &[String],
@@ -97,40 +98,38 @@ fn join(left: &DataFrame, right: &DataFrame, left_on: &[String], right_on: &[Str
     };
     let (l_on, r_on): (Arc<[String]>, Arc<[String]>) = (left_on.into(), right_on.into());
     let small = |df: &DataFrame| df.npartitions() == 1 || df.estimated_bytes().is_some_and(|b| b <= BROADCAST_BYTES);
-    let pairs: Vec<(Delayed<PlFrame>, Delayed<PlFrame>)> =
+    let pairs: Vec<(Arc<Node>, Arc<Node>)> =
         if matches!(how, JoinType::Inner | JoinType::Left | JoinType::Semi | JoinType::Anti) && small(right) {
             let whole = whole(right, rs);
-            left.to_delayed().into_iter().map(|l| (l, whole.clone())).collect()
+            left.partitions().into_iter().map(|l| (l, whole.clone())).collect()
         } else if matches!(how, JoinType::Inner | JoinType::Right) && small(left) {
             let whole = whole(left, ls);
-            right.to_delayed().into_iter().map(|r| (whole.clone(), r)).collect()
+            right.partitions().into_iter().map(|r| (whole.clone(), r)).collect()
         } else {
             let buckets = left.npartitions().max(right.npartitions()).max(1);
             let (lk, rk) = common_keys(&ls, &rs, left_on, right_on);
-            let unit = Delayed::value(());
             let shuffle = |df: &DataFrame, keys, schema| {
-                let assign = super::shuffle::hash_assign(keys, buckets);
-                super::shuffle::shuffle(df.to_delayed(), &unit, buckets, assign, schema)
+                super::shuffle::shuffle(df.partitions(), None, buckets, Assign::Hash(keys), schema)
             };
             shuffle(left, lk, ls).into_iter().zip(shuffle(right, rk, rs)).collect()
         };
     let sources = pairs
         .into_iter()
         .map(|(l, r)| {
-            let (l_on, r_on, how) = (l_on.clone(), r_on.clone(), how.clone());
-            let run = move |l: PlFrame, r: PlFrame| join_frames(l, r, &l_on, &r_on, &how);
-            Source::Task(call_fallible("join", run, (l, r)).node().clone())
+            let task = FrameTask::Join { left_on: l_on.clone(), right_on: r_on.clone(), how: how.clone() };
+            Source::task(&task.node("join", vec![l, r]))
         })
         .collect();
     DataFrame::from_sources("join", sources, schema)
 }
 
 /// All partitions of `df` stacked into one frame, as one task.
-fn whole(df: &DataFrame, schema: SchemaRef) -> Delayed<PlFrame> {
-    if df.npartitions() == 1 {
-        return df.to_delayed().remove(0);
+fn whole(df: &DataFrame, schema: SchemaRef) -> Arc<Node> {
+    let mut parts = df.partitions();
+    if parts.len() == 1 {
+        return parts.remove(0);
     }
-    call_fallible("broadcast", move |parts: Vec<PlFrame>| concat_frames(parts, &schema), (df.to_delayed(),))
+    FrameTask::Concat { schema }.node("broadcast", parts)
 }
 
 /// The key expressions both sides hash: the right keys cast to the left keys' types, so

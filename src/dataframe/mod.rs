@@ -19,6 +19,7 @@ mod read;
 mod shuffle;
 mod sort;
 mod source;
+mod task;
 mod write;
 
 use std::fmt;
@@ -36,21 +37,22 @@ pub use read::{CsvOptions, from_delayed, from_polars, read_csv, read_parquet};
 pub use shuffle::spilled_bytes;
 use source::Source;
 pub(crate) use source::{first_line, next_line_start};
+pub(crate) use task::FrameTask;
 
 use crate::collection::{Collection, Outputs, Results};
 use crate::delayed::Delayed;
-use crate::error::{Error, Result, TaskError};
+use crate::error::{Error, Result};
 use crate::key::Key;
-use crate::node::{Node, Op};
+use crate::node::Node;
 use crate::scheduler::RunOptions;
-use crate::value::{Value, take, value};
+use crate::value::take;
 use crate::visualize::{Rendered, Visualize};
 
 /// An operation applied to each partition on its own: row-wise ones, and the first step of
 /// an aggregation, so that polars sees one plan per partition and pushes filters and
 /// projections into its reader.
-#[derive(Clone)]
-enum PartitionOp {
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+pub(crate) enum PartitionOp {
     Select(Vec<Expr>),
     WithColumns(Vec<Expr>),
     Filter(Expr),
@@ -237,7 +239,7 @@ impl DataFrame {
                     move |df: PlFrame| f(df),
                     (Delayed::<PlFrame>::from_node(p),),
                 );
-                Source::Task(d.node().clone())
+                Source::task(d.node())
             })
             .collect();
         DataFrame::from_sources("map-partitions", sources, schema)
@@ -253,20 +255,8 @@ impl DataFrame {
                     .iter()
                     .enumerate()
                     .map(|(i, src)| {
-                        let (source, ops) = (src.clone(), self.inner.ops.clone());
-                        let run = move |inputs: Vec<Value>| -> std::result::Result<Value, TaskError> {
-                            let _reserved = source.read_cost().and_then(crate::memory::reserve);
-                            let lf = source.lazy(inputs.into_iter().next()).map_err(|e| TaskError::Failed(e.into()))?;
-                            let lf = ops.iter().fold(lf, |lf, op| op.apply(lf));
-                            collect_streaming(lf)
-                                .map(value)
-                                .map_err(|e| TaskError::Failed(source.explain_error(&e).into()))
-                        };
-                        Node::new(
-                            Key::part(self.inner.name.clone(), i as u64),
-                            Op::Call(Box::new(run)),
-                            src.dep().into_iter().collect(),
-                        )
+                        let task = FrameTask::Partition { source: src.for_task(), ops: self.inner.ops.clone() };
+                        task.node_keyed(Key::part(self.inner.name.clone(), i as u64), src.dep().into_iter().collect())
                     })
                     .collect()
             })
@@ -399,6 +389,11 @@ fn collect_streaming(lf: LazyFrame) -> PolarsResult<PlFrame> {
     Ok(lf.collect_with_engine(Engine::Streaming)?.unwrap_single())
 }
 
+/// The codecs of a shuffle's pieces, for the codec table.
+pub(crate) fn codecs() -> [(std::any::TypeId, crate::codec::Codec); 2] {
+    shuffle::codecs()
+}
+
 /// `col(name)` for each name.
 pub(crate) fn columns(names: &[String]) -> Vec<Expr> {
     names.iter().map(|n| col(n.as_str())).collect()
@@ -440,7 +435,7 @@ impl fmt::Debug for DataFrame {
 impl crate::collection::Persist for DataFrame {
     /// The persisted frame reads each partition from the held result that replaced it.
     fn with_outputs(&self, parts: &mut crate::collection::Parts<'_>) -> Self {
-        let sources = (0..self.npartitions()).map(|_| Source::Task(parts.next())).collect();
+        let sources = (0..self.npartitions()).map(|_| Source::task(&parts.next())).collect();
         let schema = self.inner.schema.clone();
         DataFrame::from_sources("persist", sources, schema)
     }

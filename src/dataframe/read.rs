@@ -24,7 +24,7 @@ const BLOCK_SHARE: u64 = 16;
 /// let df = dd::CsvOptions::new().separator(b';').blocksize(Some(16 << 20)).read("logs/*.csv")?;
 /// # Ok::<(), rask::Error>(())
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 #[must_use]
 pub struct CsvOptions {
     pub(crate) separator: u8,
@@ -212,6 +212,6 @@ pub fn from_delayed(parts: Vec<Delayed<polars::prelude::DataFrame>>) -> Result<D
     let first =
         parts.first().ok_or_else(|| Error::NoFiles { pattern: "from_delayed".into(), why: "no partitions".into() })?;
     let schema = first.compute()?.schema().clone();
-    let sources = parts.iter().map(|p| Source::Task(p.node().clone())).collect();
+    let sources = parts.iter().map(|p| Source::task(p.node())).collect();
     Ok(DataFrame::from_sources("from-delayed", sources, Ok(schema)))
 }

@@ -1,6 +1,8 @@
 //! Moving rows between partitions. Each input partition is split into buckets by a bucket
-//! number per row (a hash of the key columns, or the range a sort value falls in); output
-//! partition `b` gathers bucket `b` of every split, in input order.
+//! number per row (a hash of the key columns, or the range a sort value falls in); a pick
+//! task takes bucket `b` of one split, and output partition `b` gathers the picks of bucket
+//! `b` from every split, in input order. (On a cluster, a pick runs where its split is, so
+//! only the bucket moves to the gathering worker.)
 //!
 //! With a memory budget ([`crate::config::set_memory_limit`]), a split whose pieces would
 //! take the memory held by all shuffles past an eighth of the budget writes them to disk instead
@@ -13,9 +15,11 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use polars::prelude::{DataFrame as PlFrame, *};
 
-use super::concat_frames;
-use crate::delayed::{Delayed, call_fallible};
-use crate::value::Data;
+use super::{FrameTask, concat_frames};
+use crate::codec::{Codec, entry, read_frame, write_frame};
+use crate::key::{Key, unique_name};
+use crate::node::Node;
+use crate::value::{Value, value};
 use crate::{config, memory};
 
 /// A gathered bucket, and what the task does with it, take about this many times the
@@ -38,12 +42,12 @@ pub fn spilled_bytes() -> u64 {
 
 /// One bucket's rows from one input partition.
 #[derive(Clone)]
-enum Piece {
+pub(crate) enum Piece {
     Memory(Arc<Held>),
     Disk(Arc<Spilled>),
 }
 
-struct Held {
+pub(crate) struct Held {
     frame: PlFrame,
     bytes: usize,
 }
@@ -54,7 +58,7 @@ impl Drop for Held {
     }
 }
 
-struct Spilled {
+pub(crate) struct Spilled {
     path: PathBuf,
     /// The frame's size in memory.
     bytes: usize,
@@ -128,59 +132,135 @@ impl Piece {
     }
 }
 
-/// How a shuffle numbers the rows of a partition: one bucket number below `buckets` per row.
-pub(crate) type Assign<A> = dyn Fn(&PlFrame, &A) -> PolarsResult<IdxCa> + Send + Sync;
-
-/// Splits `frame` into `buckets` frames by the row's bucket number, keeping row order.
-fn split(frame: &PlFrame, ids: &IdxCa, buckets: usize) -> PolarsResult<Vec<PlFrame>> {
-    let mut rows: Vec<Vec<IdxSize>> = vec![Vec::new(); buckets];
-    for (i, id) in ids.iter().enumerate() {
-        let b = id.map_or(0, |b| b as usize).min(buckets - 1);
-        rows[b].push(i as IdxSize);
-    }
-    rows.into_iter().map(|r| frame.take(&IdxCa::from_vec(PlSmallStr::EMPTY, r))).collect()
+/// How a shuffle numbers the rows of a partition: one bucket number per row.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+pub(crate) enum Assign {
+    /// A hash of these key expressions: the same bucket for equal keys in any partition
+    /// or frame.
+    Hash(Vec<Expr>),
+    /// The range of the sorted boundaries (the split's second input) that column `key`
+    /// falls in; nulls go to the first or the last bucket.
+    Range { key: PlSmallStr, descending: bool, nulls_last: bool },
 }
 
-/// Shuffles `parts` into `buckets` partitions of rows with the same bucket number. `aux` is
-/// an extra input every split reads (the boundaries of a sort; `()` for a hash).
-pub(crate) fn shuffle<A: Data>(
-    parts: Vec<Delayed<PlFrame>>,
-    aux: &Delayed<A>,
+impl Assign {
+    fn ids(&self, frame: &PlFrame, bounds: Option<&Series>, buckets: usize) -> PolarsResult<IdxCa> {
+        match self {
+            Assign::Hash(keys) => {
+                let hash = as_struct(keys.clone()).hash(0, 0, 0, 0) % lit(buckets.max(1) as u64);
+                let out = frame.clone().lazy().select([hash.cast(IDX_DTYPE).alias("bucket")]).collect()?;
+                Ok(out.column("bucket")?.idx()?.clone())
+            }
+            Assign::Range { key, descending, nulls_last } => {
+                let bounds = bounds.ok_or_else(|| polars_err!(ComputeError: "a range split without its boundaries"))?;
+                let values = frame.column(key)?.as_materialized_series();
+                let ids = search_sorted(bounds, values, SearchSortedSide::Right, *descending)?;
+                if values.null_count() == 0 {
+                    return Ok(ids);
+                }
+                ids.set(&values.is_null(), Some(if *nulls_last { buckets - 1 } else { 0 } as IdxSize))
+            }
+        }
+    }
+}
+
+/// Splits `part` into `buckets` pieces by the bucket `assign` gives each row, keeping row
+/// order; the pieces stay in memory or go to disk as the memory budget says.
+pub(super) fn split(
+    part: &mut PlFrame,
+    assign: &Assign,
+    bounds: Option<&Series>,
     buckets: usize,
-    assign: Arc<Assign<A>>,
+) -> PolarsResult<Vec<Piece>> {
+    // One chunk first: polars gathers from a frame of many chunks (as its streaming engine
+    // makes them) by copying it whole for every bucket.
+    part.rechunk_mut_par();
+    let ids = assign.ids(part, bounds, buckets)?;
+    let mut rows: Vec<Vec<IdxSize>> = vec![Vec::new(); buckets.max(1)];
+    for (i, id) in ids.iter().enumerate() {
+        let b = id.map_or(0, |b| b as usize).min(rows.len() - 1);
+        rows[b].push(i as IdxSize);
+    }
+    let frames = rows.into_iter().map(|r| part.take(&IdxCa::from_vec(PlSmallStr::EMPTY, r))).collect::<PolarsResult<_>>()?;
+    Piece::hold(frames)
+}
+
+/// Stacks the pieces of one bucket (an empty frame of `schema` when there are none).
+pub(super) fn gather(pieces: Vec<Piece>, schema: &Schema) -> PolarsResult<PlFrame> {
+    let bytes: usize = pieces.iter().map(Piece::bytes).sum();
+    let _reserved = memory::reserve(GATHER_FACTOR * bytes as u64);
+    concat_frames(pieces.into_iter().map(Piece::load).collect::<PolarsResult<Vec<_>>>()?, schema)
+}
+
+/// Shuffles the partitions `parts` into `buckets` partitions of rows with the same bucket
+/// number. `bounds` is the task giving a range assignment its boundaries.
+pub(crate) fn shuffle(
+    parts: Vec<Arc<Node>>,
+    bounds: Option<Arc<Node>>,
+    buckets: usize,
+    assign: Assign,
     schema: SchemaRef,
-) -> Vec<Delayed<PlFrame>> {
+) -> Vec<Arc<Node>> {
     let buckets = buckets.max(1);
-    let split_one = move |mut part: PlFrame, aux: A| -> PolarsResult<Vec<Piece>> {
-        // One chunk first: polars gathers from a frame of many chunks (as its streaming
-        // engine makes them) by copying it whole for every bucket.
-        part.rechunk_mut_par();
-        let ids = assign(&part, &aux)?;
-        Piece::hold(split(&part, &ids, buckets)?)
-    };
-    let splits: Vec<Delayed<Vec<Piece>>> =
-        parts.into_iter().map(|p| call_fallible("shuffle-split", split_one.clone(), (p, aux))).collect();
+    let splits: Vec<Arc<Node>> = parts
+        .into_iter()
+        .map(|p| {
+            let split = FrameTask::Split { assign: assign.clone(), buckets };
+            split.node("shuffle-split", std::iter::once(p).chain(bounds.clone()).collect())
+        })
+        .collect();
+    let pick = unique_name("shuffle-pick");
     (0..buckets)
         .map(|b| {
-            let schema = schema.clone();
-            let gather = move |all: Vec<Vec<Piece>>| {
-                let mine: Vec<Piece> =
-                    all.into_iter().filter_map(|mut v| (b < v.len()).then(|| v.swap_remove(b))).collect();
-                let bytes: usize = mine.iter().map(Piece::bytes).sum();
-                let _reserved = memory::reserve(GATHER_FACTOR * bytes as u64);
-                concat_frames(mine.into_iter().map(Piece::load).collect::<PolarsResult<Vec<_>>>()?, &schema)
-            };
-            call_fallible("shuffle-gather", gather, (&splits,))
+            let picks = splits
+                .iter()
+                .enumerate()
+                .map(|(i, s)| FrameTask::Pick { bucket: b }.node_keyed(Key::block(pick.clone(), &[i, b]), vec![s.clone()]))
+                .collect();
+            FrameTask::Gather { schema: schema.clone() }.node("shuffle-gather", picks)
         })
         .collect()
 }
 
-/// Bucket numbers from a hash of the `keys` expressions, the same for equal keys in any
-/// partition or frame.
-pub(crate) fn hash_assign(keys: Vec<Expr>, buckets: usize) -> Arc<Assign<()>> {
-    Arc::new(move |frame: &PlFrame, _: &()| {
-        let hash = as_struct(keys.clone()).hash(0, 0, 0, 0) % lit(buckets.max(1) as u64);
-        let out = frame.clone().lazy().select([hash.cast(IDX_DTYPE).alias("bucket")]).collect()?;
-        Ok(out.column("bucket")?.idx()?.clone())
-    })
+/// A piece on the wire: its frame, as Arrow IPC (a spilled piece is read back first).
+fn encode_piece(v: &(dyn std::any::Any + Send + Sync), w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let piece = v.downcast_ref::<Piece>().ok_or_else(|| std::io::Error::other("a value of another type"))?;
+    write_frame(&piece.clone().load().map_err(std::io::Error::other)?, w)
+}
+
+fn decode_piece(r: &mut dyn std::io::Read) -> std::io::Result<Value> {
+    let frame = read_frame(r)?;
+    let mut held = Piece::hold(vec![frame]).map_err(std::io::Error::other)?;
+    held.pop().map(value).ok_or_else(|| std::io::Error::other("a piece was not held"))
+}
+
+/// A split on the wire: the number of pieces, then each with its length.
+fn encode_split(v: &(dyn std::any::Any + Send + Sync), w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let pieces = v.downcast_ref::<Vec<Piece>>().ok_or_else(|| std::io::Error::other("a value of another type"))?;
+    w.write_all(&(pieces.len() as u64).to_le_bytes())?;
+    for piece in pieces {
+        let mut bytes = Vec::new();
+        encode_piece(piece, &mut bytes)?;
+        w.write_all(&(bytes.len() as u64).to_le_bytes())?;
+        w.write_all(&bytes)?;
+    }
+    Ok(())
+}
+
+fn decode_split(r: &mut dyn std::io::Read) -> std::io::Result<Value> {
+    let mut n = [0u8; 8];
+    r.read_exact(&mut n)?;
+    let mut frames = Vec::new();
+    for _ in 0..u64::from_le_bytes(n) {
+        r.read_exact(&mut n)?;
+        let mut bytes = vec![0u8; u64::from_le_bytes(n) as usize];
+        r.read_exact(&mut bytes)?;
+        frames.push(read_frame(&mut bytes.as_slice())?);
+    }
+    Piece::hold(frames).map(value).map_err(std::io::Error::other)
+}
+
+/// The codecs of a split and of one piece: their frames as Arrow IPC.
+pub(super) fn codecs() -> [(std::any::TypeId, Codec); 2] {
+    [entry::<Vec<Piece>>(encode_split, decode_split), entry::<Piece>(encode_piece, decode_piece)]
 }

@@ -8,10 +8,11 @@ use std::sync::Arc;
 
 use polars::prelude::{DataFrame as PlFrame, *};
 
+use super::shuffle::Assign;
 use super::source::{Source, first_line};
-use super::{DataFrame, concat_frames, empty};
+use super::{DataFrame, FrameTask, empty};
 use crate::config;
-use crate::delayed::{Delayed, call_fallible};
+use crate::node::Node;
 
 /// How many values each partition contributes to the sample.
 const SAMPLE: usize = 1000;
@@ -60,13 +61,12 @@ impl DataFrame {
         if m == 0 || n == m {
             return self.clone();
         }
-        let parts = self.to_delayed();
-        let sources: Vec<Delayed<PlFrame>> = if n < m {
+        let parts = self.partitions();
+        let nodes: Vec<Arc<Node>> = if n < m {
             (0..n)
                 .map(|g| {
-                    let group: Vec<_> = parts[g * m / n..(g + 1) * m / n].to_vec();
-                    let schema = schema.clone();
-                    call_fallible("repartition", move |v: Vec<PlFrame>| concat_frames(v, &schema), (group,))
+                    let group = parts[g * m / n..(g + 1) * m / n].to_vec();
+                    FrameTask::Concat { schema: schema.clone() }.node("repartition", group)
                 })
                 .collect()
         } else {
@@ -74,19 +74,12 @@ impl DataFrame {
                 .into_iter()
                 .enumerate()
                 .flat_map(|(j, part)| {
-                    let k = (j + 1) * n / m - j * n / m;
-                    let slices = Arc::new(move |df: PlFrame, i: usize| {
-                        let (h, k) = (df.height(), k.max(1));
-                        df.slice((i * h / k) as i64, (i + 1) * h / k - i * h / k)
-                    });
-                    (0..k).map(move |i| {
-                        let slices = slices.clone();
-                        call_fallible("repartition", move |df: PlFrame| Ok::<_, PolarsError>(slices(df, i)), (&part,))
-                    })
+                    let k = ((j + 1) * n / m - j * n / m).max(1);
+                    (0..k).map(move |i| FrameTask::Slice { part: i, of: k }.node("repartition", vec![part.clone()]))
                 })
                 .collect()
         };
-        let sources = sources.into_iter().map(|d| Source::Task(d.node().clone())).collect();
+        let sources = nodes.iter().map(Source::task).collect();
         DataFrame::from_sources("repartition", sources, Ok(schema))
     }
 }
@@ -112,40 +105,23 @@ fn sort(df: &DataFrame, by: Vec<String>, options: SortMultipleOptions) -> DataFr
     // Under a memory budget, sample from partitions that read only the key, so that the
     // whole frame is not held while the boundaries are found.
     let sampled = if config::memory_limit().is_some() { df.select([col(first.clone())]) } else { df.clone() };
-    let key = first.clone();
-    let samples: Vec<Delayed<Series>> = sampled
-        .to_delayed()
+    let samples: Vec<Arc<Node>> = sampled
+        .partitions()
         .into_iter()
-        .map(|p| {
-            let key = key.clone();
-            call_fallible("sort-sample", move |d: PlFrame| sample(&d, &key), (p,))
-        })
+        .map(|p| FrameTask::Sample { key: first.clone() }.node("sort-sample", vec![p]))
         .collect();
-    let bounds = call_fallible("sort-divisions", move |s: Vec<Series>| divisions(s, n, descending, &dtype), (samples,));
-    let assign = Arc::new(move |d: &PlFrame, bounds: &Series| -> PolarsResult<IdxCa> {
-        let values = d.column(&first)?.as_materialized_series();
-        let ids = search_sorted(bounds, values, SearchSortedSide::Right, descending)?;
-        if values.null_count() == 0 {
-            return Ok(ids);
-        }
-        ids.set(&values.is_null(), Some(if nulls_last { n - 1 } else { 0 } as IdxSize))
-    });
-    let buckets = super::shuffle::shuffle(df.to_delayed(), &bounds, n, assign, out.clone());
+    let bounds = FrameTask::Divisions { n, descending, dtype }.node("sort-divisions", samples);
+    let assign = Assign::Range { key: first, descending, nulls_last };
+    let buckets = super::shuffle::shuffle(df.partitions(), Some(bounds), n, assign, out.clone());
     let sources = buckets
         .into_iter()
-        .map(|b| {
-            let (by, options) = (by.clone(), options.clone());
-            // One chunk first: polars then gathers the sorted rows faster (measured 0.95× of
-            // polars' time on the sort benchmark, against 0.99× from the bucket's pieces).
-            let run = move |mut d: PlFrame| d.rechunk_mut_par().sort(&by, options.clone());
-            Source::Task(call_fallible("sort", run, (b,)).node().clone())
-        })
+        .map(|b| Source::task(&FrameTask::Sort { by: by.clone(), options: options.clone() }.node("sort", vec![b])))
         .collect();
     DataFrame::from_sources("sort", sources, schema)
 }
 
 /// Up to [`SAMPLE`] evenly spaced non-null values of `key`.
-fn sample(d: &PlFrame, key: &str) -> PolarsResult<Series> {
+pub(super) fn sample(d: &PlFrame, key: &str) -> PolarsResult<Series> {
     let s = d.column(key)?.as_materialized_series().drop_nulls();
     let step = s.len().div_ceil(SAMPLE).max(1);
     s.take(&IdxCa::from_vec(PlSmallStr::EMPTY, (0..s.len()).step_by(step).map(|i| i as IdxSize).collect()))
@@ -153,7 +129,7 @@ fn sample(d: &PlFrame, key: &str) -> PolarsResult<Series> {
 
 /// `n - 1` boundaries splitting the pooled samples into `n` ranges of equal size, sorted
 /// the way the data is sorted.
-fn divisions(samples: Vec<Series>, n: usize, descending: bool, dtype: &DataType) -> PolarsResult<Series> {
+pub(super) fn divisions(samples: Vec<Series>, n: usize, descending: bool, dtype: &DataType) -> PolarsResult<Series> {
     let mut all = Series::new_empty(PlSmallStr::EMPTY, dtype);
     for s in &samples {
         all.append(&s.cast(dtype)?)?;

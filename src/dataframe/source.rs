@@ -15,8 +15,9 @@ use crate::value::{Value, take};
 /// Reading a CSV block takes about this many times its size in memory (measured: 4.6×).
 const READ_FACTOR: u64 = 5;
 
-/// The origin of one partition.
-#[derive(Clone)]
+/// The origin of one partition. Sent to a cluster's workers inside a partition's task,
+/// without the node of [`Source::Task`] (the worker receives that task's result as input).
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Source {
     /// A whole CSV file, or the lines that start in bytes `block.0..block.1` of it.
     Csv { path: PathBuf, options: Arc<CsvOptions>, schema: SchemaRef, block: Option<(u64, u64)> },
@@ -24,16 +25,29 @@ pub(crate) enum Source {
     Parquet { path: PathBuf, offset: usize, len: usize },
     /// A polars frame held in memory.
     Frame(polars::prelude::DataFrame),
-    /// The polars frame another task produces.
-    Task(Arc<Node>),
+    /// The polars frame another task produces (`None` in the task that reads it).
+    Task(#[serde(skip)] Option<Arc<Node>>),
 }
 
 impl Source {
     /// The task this partition reads, if any.
     pub(crate) fn dep(&self) -> Option<Arc<Node>> {
         match self {
-            Source::Task(n) => Some(n.clone()),
+            Source::Task(n) => n.clone(),
             _ => None,
+        }
+    }
+
+    /// The partition made by task `node`.
+    pub(crate) fn task(node: &Arc<Node>) -> Source {
+        Source::Task(Some(node.clone()))
+    }
+
+    /// This source as the task that reads it holds it: without the node of another task.
+    pub(crate) fn for_task(&self) -> Source {
+        match self {
+            Source::Task(_) => Source::Task(None),
+            other => other.clone(),
         }
     }
 
@@ -111,7 +125,8 @@ impl Source {
                 format!("parquet {} rows {offset}..{}", path.display(), offset + len)
             }
             Source::Frame(df) => format!("in-memory frame of {} rows", df.height()),
-            Source::Task(n) => format!("task {}", n.key),
+            Source::Task(Some(n)) => format!("task {}", n.key),
+            Source::Task(None) => "a task's result".to_string(),
         }
     }
 }

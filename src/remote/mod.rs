@@ -9,6 +9,11 @@
 //! same task from it and runs the same function. [`try_register`] does the same for a
 //! function returning `Result`.
 //!
+//! rask's own collections make their tasks as data too: a DataFrame's partitions,
+//! aggregations, shuffles, joins and sorts are [`Builtin`] tasks (`dataframe/task.rs`), whose
+//! parameters are serialized only when a task is sent, and which a worker decodes by name and
+//! runs with the same code.
+//!
 //! ```
 //! # #[macro_use] extern crate rask;
 //! use rask::prelude::*;
@@ -158,9 +163,9 @@ impl<Args, R: Data> Function<Args, R> {
     }
 }
 
-/// One argument of a recipe.
+/// One argument of a registered function's recipe.
 #[derive(Clone)]
-enum Slot {
+pub(crate) enum Slot {
     /// A literal and its type's name.
     Lit(Value, &'static str),
     Dep,
@@ -168,12 +173,66 @@ enum Slot {
     Deps(usize, &'static str),
 }
 
-/// A task as data: a registered function's name and its arguments.
-#[derive(Clone)]
-pub(crate) struct Recipe {
-    function: &'static str,
-    slots: Arc<[Slot]>,
+/// One of rask's own tasks as data: it runs here, and a worker rebuilds it from its bytes
+/// (looked up by [`NAME`](Builtin::NAME) in [`builtin_decoder`]) and runs the same code.
+pub(crate) trait Builtin: Send + Sync + Sized + 'static {
+    /// Its name among the built-ins: the same in every process.
+    const NAME: &'static str;
+    /// Runs the task on its inputs (dependency results, in order).
+    fn run(&self, inputs: Vec<Value>) -> Result<Value, TaskError>;
+    /// Its parameters as bytes, or why they cannot be sent (one line).
+    fn encode(&self) -> Result<Vec<u8>, String>;
+    /// The task [`encode`](Builtin::encode) wrote.
+    fn decode(bytes: &[u8]) -> Result<Self, String>;
 }
+
+/// A built-in task, type-erased, for its recipe.
+pub(crate) trait EncodeBuiltin: Send + Sync {
+    fn name(&self) -> &'static str;
+    fn encode(&self) -> Result<Vec<u8>, String>;
+}
+
+impl<B: Builtin> EncodeBuiltin for B {
+    fn name(&self) -> &'static str {
+        B::NAME
+    }
+    fn encode(&self) -> Result<Vec<u8>, String> {
+        Builtin::encode(self)
+    }
+}
+
+/// A node running the built-in `task` on `deps`, here or on a cluster's workers.
+pub(crate) fn builtin_node<B: Builtin>(key: Key, task: B, deps: Vec<Arc<Node>>) -> Arc<Node> {
+    let task = Arc::new(task);
+    let recipe = Recipe::Builtin(task.clone());
+    Node::with_recipe(key, Op::Call(Box::new(move |inputs| task.run(inputs))), deps, recipe)
+}
+
+/// Rebuilds a built-in task of type `B` from its bytes, as a task function.
+fn decoder<B: Builtin>(bytes: &[u8]) -> Result<Box<TaskFn>, String> {
+    let task = B::decode(bytes)?;
+    Ok(Box::new(move |inputs| task.run(inputs)))
+}
+
+/// The decoder of the built-in named `name`.
+fn builtin_decoder(name: &str) -> Option<fn(&[u8]) -> Result<Box<TaskFn>, String>> {
+    use crate::dataframe::FrameTask;
+    match name {
+        FrameTask::NAME => Some(decoder::<FrameTask>),
+        _ => None,
+    }
+}
+
+/// A task as data: a registered function's call, or a built-in task.
+#[derive(Clone)]
+pub(crate) enum Recipe {
+    Call { function: &'static str, slots: Arc<[Slot]> },
+    Builtin(Arc<dyn EncodeBuiltin>),
+}
+
+/// The first byte after the version: what kind of recipe follows.
+const CALL: u8 = 0;
+const BUILTIN: u8 = 1;
 
 impl Recipe {
     fn call(function: &'static str, params: &[TypeDesc], slots: &[ArgSlot]) -> Recipe {
@@ -186,42 +245,55 @@ impl Recipe {
                 ArgSlot::Deps(n, gather) => Slot::Deps(*n, gather.item),
             })
             .collect();
-        Recipe { function, slots }
+        Recipe::Call { function, slots }
     }
 
     /// The recipe as bytes, or why it cannot be sent (a literal whose type has no codec).
     pub(crate) fn encode(&self) -> Result<Vec<u8>, String> {
         let mut w = Writer::default();
         w.str(VERSION);
-        w.str(self.function);
-        w.u32(self.slots.len() as u32);
-        for (i, slot) in self.slots.iter().enumerate() {
-            match slot {
-                Slot::Lit(v, ty) => {
-                    let bytes = codec::encode_tagged(v)
-                        .ok_or_else(|| {
-                            format!(
-                                "argument {} of '{}' is a {}, which has no codec to send it to a worker \
-                                 (register one with rask::client::register_spill)",
-                                i + 1,
-                                self.function,
-                                ty
-                            )
-                        })?
-                        .map_err(|e| format!("argument {} of '{}' could not be encoded: {e}", i + 1, self.function))?;
-                    w.u8(0);
-                    w.bytes(&bytes).map_err(|e| format!("argument {} of '{}': {e}", i + 1, self.function))?;
-                }
-                Slot::Dep => w.u8(1),
-                Slot::Deps(n, item) => {
-                    w.u8(2);
-                    w.u32(*n as u32);
-                    w.str(item);
-                }
+        match self {
+            Recipe::Call { function, slots } => {
+                w.u8(CALL);
+                encode_call(&mut w, function, slots)?;
+            }
+            Recipe::Builtin(task) => {
+                w.u8(BUILTIN);
+                w.str(task.name());
+                w.bytes(&task.encode()?)?;
             }
         }
         Ok(w.into_inner())
     }
+}
+
+fn encode_call(w: &mut Writer, function: &str, slots: &[Slot]) -> Result<(), String> {
+    w.str(function);
+    w.u32(slots.len() as u32);
+    for (i, slot) in slots.iter().enumerate() {
+        match slot {
+            Slot::Lit(v, ty) => {
+                let bytes = codec::encode_tagged(v)
+                    .ok_or_else(|| {
+                        format!(
+                            "argument {} of '{function}' is a {ty}, which has no codec to send it to a worker \
+                             (register one with rask::client::register_spill)",
+                            i + 1,
+                        )
+                    })?
+                    .map_err(|e| format!("argument {} of '{function}' could not be encoded: {e}", i + 1))?;
+                w.u8(0);
+                w.bytes(&bytes).map_err(|e| format!("argument {} of '{function}': {e}", i + 1))?;
+            }
+            Slot::Dep => w.u8(1),
+            Slot::Deps(n, item) => {
+                w.u8(2);
+                w.u32(*n as u32);
+                w.str(item);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Runs one task on a worker: rebuilds it from `recipe` (made by [`Recipe::encode`] in a
@@ -241,6 +313,34 @@ fn run_recipe(recipe: &[u8], inputs: &[&[u8]]) -> Result<Vec<u8>, String> {
             "this worker runs rask-worker {VERSION} and the task comes from rask {client}: install the same version"
         ));
     }
+    let (f, output) = match r.u8()? {
+        CALL => decode_call(&mut r)?,
+        BUILTIN => {
+            let name = r.str()?;
+            let decode = builtin_decoder(name)
+                .ok_or_else(|| format!("this worker runtime has no built-in task '{name}' (client and worker differ?)"))?;
+            (decode(r.bytes()?)?, "value")
+        }
+        k => return Err(format!("a recipe of unknown kind {k} (client and worker differ?)")),
+    };
+    let values = inputs
+        .iter()
+        .map(|b| codec::decode_tagged(b))
+        .collect::<std::io::Result<Vec<Value>>>()
+        .map_err(|e| format!("an input: {e}"))?;
+    let out = crate::panics::catch(|| f(values)).unwrap_or_else(|m| Err(TaskError::Panicked(m)));
+    let out = out.map_err(|e| e.to_string())?;
+    codec::encode_tagged(&out)
+        .ok_or_else(|| {
+            format!(
+                "its result is a {output}, which has no codec to send it back (register one with rask::client::register_spill)"
+            )
+        })?
+        .map_err(|e| format!("its result could not be encoded: {e}"))
+}
+
+/// A registered function's task and the name of its result type, from its recipe.
+fn decode_call(r: &mut Reader<'_>) -> Result<(Box<TaskFn>, &'static str), String> {
     let function = r.str()?;
     let registered = lookup(function).ok_or_else(|| {
         format!(
@@ -262,22 +362,7 @@ fn run_recipe(recipe: &[u8], inputs: &[&[u8]]) -> Result<Vec<u8>, String> {
             k => return Err(format!("a recipe with an unknown argument kind {k} (client and worker differ?)")),
         });
     }
-    let values = inputs
-        .iter()
-        .map(|b| codec::decode_tagged(b))
-        .collect::<std::io::Result<Vec<Value>>>()
-        .map_err(|e| format!("an input: {e}"))?;
-    let f = (registered.build)(slots);
-    let out = crate::panics::catch(|| f(values)).unwrap_or_else(|m| Err(TaskError::Panicked(m)));
-    let out = out.map_err(|e| e.to_string())?;
-    codec::encode_tagged(&out)
-        .ok_or_else(|| {
-            format!(
-                "its result is a {}, which has no codec to send it back (register one with rask::client::register_spill)",
-                registered.output
-            )
-        })?
-        .map_err(|e| format!("its result could not be encoded: {e}"))
+    Ok(((registered.build)(slots), registered.output))
 }
 
 #[cfg(test)]
@@ -340,6 +425,7 @@ mod tests {
         assert!(run::<i64>(&recipe, &[b"junk".to_vec()]).is_err(), "a bad input");
         let mut w = Writer::default();
         w.str(VERSION);
+        w.u8(CALL);
         w.str("test-never-registered");
         w.u32(0);
         let err = run::<i64>(&w.into_inner(), &[]).expect_err("unknown");

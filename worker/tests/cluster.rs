@@ -300,3 +300,107 @@ fn dask_local_starts_a_cluster_of_its_own() {
     let err = Client::dask_local(0).expect_err("refused");
     assert_eq!(err.to_string(), "cluster: dask_local: n_workers must be at least 1");
 }
+
+/// Frames of `rows` rows each as CSV files in a fresh directory the workers can read (one
+/// machine here; a shared filesystem on a real cluster), and the glob that reads them.
+fn csv_files(name: &str, files: usize, rows: usize) -> String {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a directory");
+    for f in 0..files {
+        let mut text = String::from("id,category,response_len,score\n");
+        for r in 0..rows {
+            let i = f * rows + r;
+            text.push_str(&format!("{i},c{},{},{}\n", i % 7, (i * 37) % 1000, (i % 101) as f64 / 4.0));
+        }
+        std::fs::write(dir.join(format!("part-{f}.csv")), text).expect("write");
+    }
+    format!("{}/*.csv", dir.display())
+}
+
+/// Rows sorted by all columns, to compare answers that come in no particular order.
+fn sorted(df: rask::polars::prelude::DataFrame) -> rask::polars::prelude::DataFrame {
+    let by: Vec<String> = df.get_column_names().iter().map(|c| c.to_string()).collect();
+    df.sort(by, Default::default()).expect("sorts")
+}
+
+#[test]
+fn the_seed_dataframe_query_runs_on_the_workers_and_matches_local() {
+    use rask::polars::prelude::*;
+    let (_cluster, client) = client();
+    let glob = csv_files("seed", 4, 5000);
+    let query = dd::read_csv(&glob)
+        .expect("reads the schema")
+        .filter(col("response_len").gt_eq(lit(500)))
+        .groupby(["category"])
+        .agg([col("score").mean(), col("id").count().alias("n")]);
+    let local = sorted(query.compute().expect("runs locally"));
+    assert_eq!(local.height(), 7);
+    // Every task ran on a worker: reported by Dask, the partitions' keys among them.
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let s = seen.clone();
+    let options = RunOptions::from(&client).listen(move |e: &rask::events::Event<'_>| {
+        if let rask::events::Event::TaskFinished { key, .. } = e {
+            s.lock().expect("lock").push(key.prefix().to_string());
+        }
+    });
+    let remote = sorted(query.compute_with(options).expect("runs on the cluster"));
+    assert_eq!(remote, local);
+    let seen = seen.lock().expect("lock").clone();
+    assert_eq!(seen.iter().filter(|p| p.starts_with("agg-partial")).count(), 4, "{seen:?}");
+    assert!(seen.iter().any(|p| p == "groupby-agg"), "{seen:?}");
+    // polars itself on all rows agrees.
+    let all = LazyCsvReader::new(PlRefPath::new(&glob)).finish().expect("scan");
+    let by_polars = all
+        .filter(col("response_len").gt_eq(lit(500)))
+        .group_by([col("category")])
+        .agg([col("score").mean(), col("id").count().alias("n")])
+        .collect()
+        .expect("polars");
+    assert_eq!(sorted(by_polars), remote);
+}
+
+#[test]
+fn joins_shuffles_and_sorts_run_on_the_workers_and_match_local() {
+    use rask::polars::prelude::*;
+    let (_cluster, client) = client();
+    let left = dd::from_polars(
+        df!("k" => (0..3000i64).map(|i| i % 500).collect::<Vec<_>>(), "x" => (0..3000i64).collect::<Vec<_>>())
+            .expect("frame"),
+        3,
+    );
+    let right = dd::from_polars(
+        df!("key" => (250..750i64).collect::<Vec<_>>(), "y" => (250..750i64).map(|i| i * 2).collect::<Vec<_>>())
+            .expect("frame"),
+        2,
+    );
+    // An outer join is never broadcast: both sides are hash-shuffled.
+    let joined = left.join(&right, ["k"], ["key"], JoinType::Full);
+    let local = sorted(joined.compute().expect("runs locally"));
+    assert_eq!(local.height(), 3000 + 250);
+    let remote = sorted(joined.compute_with(&client).expect("runs on the cluster"));
+    assert_eq!(remote, local);
+    // A median does not decompose: rows are shuffled by key, then aggregated.
+    let medians = left.groupby(["k"]).agg([col("x").median()]);
+    assert_eq!(sorted(medians.compute_with(&client).expect("cluster")), sorted(medians.compute().expect("local")));
+    // A sort across partitions: sampled boundaries, a range shuffle, each part sorted.
+    let by_x = left.sort(["x"], SortMultipleOptions::default().with_order_descending(true));
+    let remote = by_x.compute_with(&client).expect("cluster");
+    assert_eq!(remote, by_x.compute().expect("local"));
+    assert_eq!(remote.column("x").expect("x").i64().expect("i64").get(0), Some(2999));
+    // Whole-frame reductions and value counts.
+    let sums = left.sum();
+    assert_eq!(sums.compute_with(&client).expect("cluster"), sums.compute().expect("local"));
+    let counts = left.value_counts("k");
+    assert_eq!(counts.compute_with(&client).expect("cluster"), counts.compute().expect("local"));
+}
+
+#[test]
+fn a_dataframe_closure_stays_local_and_is_named() {
+    let (_cluster, client) = client();
+    let df = dd::from_polars(rask::polars::prelude::df!("x" => [1i64, 2, 3]).expect("frame"), 1);
+    let doubled = df.map_partitions(|d| Ok(d));
+    let err = doubled.compute_with(&client).expect_err("refused");
+    assert!(err.to_string().starts_with("cluster: task 'map-partitions-"), "{err}");
+    assert!(err.to_string().contains("is a closure"), "{err}");
+    assert_eq!(doubled.compute().expect("runs locally").height(), 3);
+}
