@@ -404,7 +404,11 @@ fn builtin() -> Table {
         entry::<polars::prelude::DataFrame>(encode_frame, decode_frame),
         entry::<polars::prelude::Series>(encode_series, decode_series),
     ];
-    frames.into_iter().chain(crate::dataframe::codecs()).for_each(|(id, codec)| table.insert(id, codec));
+    frames
+        .into_iter()
+        .chain(crate::dataframe::codecs())
+        .chain(crate::array::codecs())
+        .for_each(|(id, codec)| table.insert(id, codec));
     table
 }
 

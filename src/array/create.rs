@@ -4,9 +4,10 @@
 
 use std::sync::Arc;
 
-use ndarray::{ArrayD, IxDyn};
+use ndarray::ArrayD;
 
 use super::chunks::{self, Chunks, Grid};
+use super::task::Make;
 use super::{Array, Element, Number, fail, input};
 use crate::delayed::Delayed;
 use crate::error::{Error, Result};
@@ -55,15 +56,7 @@ pub fn from_array<T: Element, D: ndarray::Dimension>(
 pub fn full<T: Element>(shape: &[usize], fill: T, chunks: impl Into<Chunks>) -> Result<Array<T>> {
     let grid = Grid::new(shape, &chunks.into(), std::mem::size_of::<T>())?;
     let g = grid.clone();
-    Ok(Array::layer(
-        "full",
-        grid,
-        |_| Vec::new(),
-        |idx| {
-            let shape = g.block_shape(idx);
-            Box::new(move |_| Ok(ArrayD::from_elem(IxDyn(&shape), fill)))
-        },
-    ))
+    Ok(Array::builtin_layer("full", grid, |_| Vec::new(), |idx| Make::Full { shape: g.block_shape(idx), fill }))
 }
 
 /// An array of zeros.
@@ -103,39 +96,37 @@ pub fn arange<T: Number>(start: T, stop: T, step: T, chunks: impl Into<Chunks>) 
     if s == 0.0 || !s.is_finite() || !a.is_finite() || !b.is_finite() {
         return Err(Error::Invalid(format!("arange: step {step} from {start} to {stop} makes no range")));
     }
-    if T::INTEGER {
+    let make = if T::INTEGER {
         // Exactly, in i128: integers past 2^53 have no f64 of their own.
         let whole = |x: T| x.to_i128().unwrap_or_default();
         let (a, b, s) = (whole(start), whole(stop), whole(step));
         let n = usize::try_from((b - a + s - s.signum()) / s).unwrap_or(0);
-        return generated("arange", n, chunks, move |i| num_traits::cast::<i128, T>(a + i as i128 * s));
-    }
-    let n = ((b - a) / s).ceil().max(0.0) as usize;
-    generated("arange", n, chunks, move |i| num_traits::cast::<f64, T>(a + i as f64 * s))
-}
-
-/// A 1-D array of `n` values, the `i`-th made by `at(i)` (`None`: it does not fit the type).
-fn generated<T: Element>(
-    op: &'static str,
-    n: usize,
-    chunks: impl Into<Chunks>,
-    at: impl Fn(usize) -> Option<T> + Copy + Send + Sync + 'static,
-) -> Result<Array<T>> {
+        (n, Range::Int(a, s))
+    } else {
+        (((b - a) / s).ceil().max(0.0) as usize, Range::Float(a, s))
+    };
+    let (n, range) = make;
     let grid = Grid::new(&[n], &chunks.into(), std::mem::size_of::<T>())?;
     let offsets = grid.offsets(0);
-    Ok(Array::layer(
-        op,
+    Ok(Array::builtin_layer(
+        "arange",
         grid,
         |_| Vec::new(),
         |idx| {
             let (lo, hi) = (offsets[idx[0]], offsets[idx[0] + 1]);
-            Box::new(move |_| {
-                let v: Option<Vec<T>> = (lo..hi).map(at).collect();
-                let v = v.ok_or_else(|| fail(format!("{op}: a value does not fit the element type")))?;
-                ArrayD::from_shape_vec(IxDyn(&[hi - lo]), v).map_err(|e| fail(e.to_string()))
-            })
+            match range {
+                Range::Int(start, step) => Make::<T>::IntRange { lo, hi, start, step },
+                Range::Float(start, step) => Make::<T>::FloatRange { lo, hi, start, step },
+            }
         },
     ))
+}
+
+/// The first value and the step of a range, in the type it is computed in.
+#[derive(Clone, Copy)]
+enum Range {
+    Int(i128, i128),
+    Float(f64, f64),
 }
 
 fn to_f64<T: Number>(x: T) -> f64 {
@@ -158,28 +149,22 @@ fn to_f64<T: Number>(x: T) -> f64 {
 pub fn random(shape: &[usize], chunks: impl Into<Chunks>, seed: u64) -> Result<Array<f64>> {
     let grid = Grid::new(shape, &chunks.into(), 8)?;
     let g = grid.clone();
-    Ok(Array::layer(
+    Ok(Array::builtin_layer(
         "random",
         grid,
         |_| Vec::new(),
-        |idx| {
-            let shape = g.block_shape(idx);
-            let stream = seed ^ (g.flat(idx) as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-            Box::new(move |_| {
-                let mut rng = Xoshiro::new(stream);
-                let n = shape.iter().product();
-                let v = (0..n).map(|_| rng.next_f64()).collect();
-                ArrayD::from_shape_vec(IxDyn(&shape), v).map_err(|e| fail(e.to_string()))
-            })
+        |idx| Make::<f64>::Random {
+            shape: g.block_shape(idx),
+            stream: seed ^ (g.flat(idx) as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15),
         },
     ))
 }
 
 /// xoshiro256++, seeded by splitmix64: small, fast and good enough for simulations.
-struct Xoshiro([u64; 4]);
+pub(super) struct Xoshiro([u64; 4]);
 
 impl Xoshiro {
-    fn new(mut seed: u64) -> Xoshiro {
+    pub(super) fn new(mut seed: u64) -> Xoshiro {
         let mut next = || {
             seed = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
             let mut z = seed;
@@ -203,7 +188,7 @@ impl Xoshiro {
         out
     }
 
-    fn next_f64(&mut self) -> f64 {
+    pub(super) fn next_f64(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
 }

@@ -4,6 +4,8 @@
 use std::fmt;
 
 use num_traits::{NumCast, ToPrimitive};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use crate::value::Data;
 
@@ -14,7 +16,9 @@ use crate::value::Data;
 /// assert_eq!(<f32 as Element>::DTYPE, "float32");
 /// assert_eq!(<i64 as Element>::NPY, "<i8");
 /// ```
-pub trait Element: Data + Copy + PartialEq + PartialOrd + Default + fmt::Debug + fmt::Display {
+pub trait Element:
+    Data + Copy + PartialEq + PartialOrd + Default + fmt::Debug + fmt::Display + Serialize + DeserializeOwned
+{
     /// NumPy's name of the type: `float32`, `int64`, `bool`.
     const DTYPE: &'static str;
     /// The type in a `.npy` header or a Zarr v2 `.zarray`, little-endian: `<f4`, `|b1`.
@@ -41,6 +45,12 @@ pub trait Element: Data + Copy + PartialEq + PartialOrd + Default + fmt::Debug +
     /// The value as JSON, for a Zarr `fill_value`.
     #[doc(hidden)]
     fn to_json(self) -> serde_json::Value;
+    /// `x` in this type, if it is a number type that holds it (`arange`'s values).
+    #[doc(hidden)]
+    fn from_i128(x: i128) -> Option<Self>;
+    /// `x` in this type, if it is a number type (rounded as `as` does for floats).
+    #[doc(hidden)]
+    fn from_f64(x: f64) -> Option<Self>;
 }
 
 /// A number type: arithmetic, sums and means.
@@ -68,7 +78,7 @@ pub trait Number:
     type Mean: Float;
     /// What sums are accumulated in: `i128` for integers, the float itself for floats.
     #[doc(hidden)]
-    type Wide: Copy + Send + Sync + fmt::Display + num_traits::Zero + 'static;
+    type Wide: Copy + Send + Sync + fmt::Display + num_traits::Zero + Serialize + DeserializeOwned + 'static;
     /// The value as a [`Wide`](Number::Wide).
     #[doc(hidden)]
     fn widen(self) -> Self::Wide;
@@ -116,6 +126,12 @@ macro_rules! element {
             }
             fn to_json(self) -> serde_json::Value {
                 element!(@to self, $json)
+            }
+            fn from_i128(x: i128) -> Option<Self> {
+                num_traits::cast(x)
+            }
+            fn from_f64(x: f64) -> Option<Self> {
+                num_traits::cast(x)
             }
             element!(@nan $json);
         }
@@ -196,6 +212,12 @@ impl Element for bool {
     }
     fn to_json(self) -> serde_json::Value {
         serde_json::Value::from(self)
+    }
+    fn from_i128(_: i128) -> Option<Self> {
+        None
+    }
+    fn from_f64(_: f64) -> Option<Self> {
+        None
     }
 }
 

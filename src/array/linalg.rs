@@ -73,19 +73,13 @@ pub fn norm<T: Float>(x: &Array<T>, ord: NormOrd, axes: impl Into<Axes>) -> Arra
 
 fn vector_norm<T: Float>(x: &Array<T>, ord: NormOrd, a: usize, keep: bool) -> Array<T> {
     let along = if keep { super::axis(a as isize).keepdims() } else { super::axis(a as isize) };
-    let each_pow: fn(T, f64) -> f64 = |v, p| v.to_f64().unwrap_or(f64::NAN).abs().powf(p);
-    let root: fn(f64, f64) -> f64 = |s, p| s.powf(1.0 / p);
     match ord {
         NormOrd::Default => x.norm(along),
         NormOrd::P(2.0) => x.norm(along),
         NormOrd::Inf => x.abs().max(along),
         NormOrd::NegInf => x.abs().min(along),
         NormOrd::P(1.0) => x.abs().sum(along),
-        NormOrd::P(p) if p == 0.0 => {
-            let nonzero: fn(T, f64) -> f64 = |v, _| if v == T::zero() { 0.0 } else { 1.0 };
-            x.fold("norm", SumOf { each: nonzero, p, root: |s, _| s }, &along)
-        }
-        NormOrd::P(p) => x.fold("norm", SumOf { each: each_pow, p, root }, &along),
+        NormOrd::P(p) => x.fold("norm", SumOf { p }, &along),
         NormOrd::Fro => Array::invalid("norm", "the Frobenius norm is for matrices (two axes)"),
     }
 }

@@ -34,6 +34,7 @@ pub mod linalg;
 mod npy;
 mod rechunk;
 mod reduce;
+mod task;
 mod zarr;
 
 use std::marker::PhantomData;
@@ -51,6 +52,7 @@ pub use elementwise::Operand;
 pub use ndarray::s;
 pub use npy::{from_npy, to_npy};
 pub use reduce::{All, Axes, axes, axis};
+pub(crate) use task::{codecs, decoders};
 pub use zarr::{Compression, ZarrOptions, from_zarr, to_zarr, to_zarr_with};
 
 use crate::collection::{Collection, Outputs, Parts, Persist, Results};
@@ -135,6 +137,24 @@ impl<T: Element> Array<T> {
                 let f = make(&idx);
                 let run = move |inputs: Vec<Value>| f(inputs).map(value);
                 Node::new(Key::block(name.clone(), &idx), Op::Call(Box::new(run)), deps(&idx))
+            })
+            .collect();
+        Array::from_blocks(name, grid, blocks)
+    }
+
+    /// A new layer `op` of built-in tasks (which a cluster's workers can run too): one per
+    /// block of `grid`, `deps(index)` its inputs and `task(index)` what it does.
+    pub(crate) fn builtin_layer<B, D, M>(op: &'static str, grid: Grid, mut deps: D, mut task: M) -> Self
+    where
+        B: crate::remote::Builtin,
+        D: FnMut(&[usize]) -> Vec<Arc<Node>>,
+        M: FnMut(&[usize]) -> B,
+    {
+        let name: Arc<str> = Key::unique(op).to_string().into();
+        let blocks = (0..grid.len())
+            .map(|flat| {
+                let idx = grid.index(flat);
+                crate::remote::builtin_node(Key::block(name.clone(), &idx), task(&idx), deps(&idx))
             })
             .collect();
         Array::from_blocks(name, grid, blocks)

@@ -2,17 +2,22 @@
 //! Dask builds them: each block is folded along the reduced axes into a partial (a block of
 //! accumulators, one per kept position), partials that share an output block are merged in
 //! a tree of fan-in 8, in block order, and a last step turns accumulators into results.
-//! A reduction is a [`Fold`]: plain functions over one accumulator.
+//! A reduction is a [`Fold`]: plain functions over one accumulator, and plain data (its
+//! steps are [`FoldTask`]s, which a Dask cluster's workers run too).
 
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use ndarray::{ArrayD, ArrayViewD, IxDyn, Zip};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use super::chunks::{Grid, show};
 use super::{Array, Element, Float, Number, fail, input_ref};
 use crate::error::TaskError;
 use crate::key::{Key, unique_name};
-use crate::node::{Node, Op};
+use crate::node::Node;
+use crate::remote::{Builtin, Decoder, decoder};
 use crate::value::{Value, take, value};
 
 /// Which axes a reduction runs along, and how: the `axis=`, `keepdims=` and `ddof=` of
@@ -128,8 +133,8 @@ axis_from!(i32, isize, usize);
 
 /// One reduction: an accumulator, how an element enters it, how two merge (the first one
 /// comes first in the array), and the result it gives.
-pub(crate) trait Fold<T: Element>: Copy + Send + Sync + 'static {
-    type Acc: Copy + Send + Sync + 'static;
+pub(crate) trait Fold<T: Element>: Copy + Send + Sync + Serialize + DeserializeOwned + 'static {
+    type Acc: Copy + Send + Sync + Serialize + DeserializeOwned + 'static;
     type Out: Element;
     /// Whether an empty reduction is an error (min, max: no identity).
     const NEEDS_ELEMENTS: bool = false;
@@ -179,18 +184,14 @@ impl<T: Element> Array<T> {
         let partials: Vec<Arc<Node>> = (0..grid.len())
             .map(|flat| {
                 let idx = grid.index(flat);
-                let (red, shape, at) = (red.clone(), grid.shape.clone(), idx_offsets(&offsets, &idx));
-                let block_shape = grid.block_shape(&idx);
-                let run = move |inputs: Vec<Value>| -> std::result::Result<Value, TaskError> {
-                    let b = input_ref::<T>(inputs.first().ok_or_else(|| fail("a partial without its block"))?)?;
-                    let global = |j: u64| global_index(j, &red, &block_shape, &at, &shape);
-                    Ok(value(partial(&f, b.view(), &red, &global)))
+                let step = Step::Partial {
+                    red: red.clone(),
+                    block: grid.block_shape(&idx),
+                    at: idx_offsets(&offsets, &idx),
+                    shape: grid.shape.clone(),
                 };
-                Node::new(
-                    Key::block(part_name.clone(), &idx),
-                    Op::Call(Box::new(run)),
-                    vec![self.blocks()[flat].clone()],
-                )
+                FoldTask::<T, F>::new(f, step)
+                    .node(Key::block(part_name.clone(), &idx), vec![self.blocks()[flat].clone()])
             })
             .collect();
         // Group partials by output block (the index with reduced axes at 0), in block order.
@@ -221,7 +222,7 @@ impl<T: Element> Array<T> {
         };
         let fg = final_grid.clone();
         let og = out_grid.clone();
-        Array::layer(
+        Array::builtin_layer(
             op,
             final_grid,
             |idx| {
@@ -231,20 +232,115 @@ impl<T: Element> Array<T> {
                 let full = if along.keepdims { idx.to_vec() } else { full };
                 vec![roots[og.flat(&full)].clone()]
             },
-            |idx| {
-                let shape = fg.block_shape(idx);
-                Box::new(move |mut inputs: Vec<Value>| {
-                    let acc = take::<ArrayD<F::Acc>>(inputs.remove(0)).map_err(|e| fail(e.to_string()))?;
-                    let out: Vec<F::Out> = acc
-                        .iter()
-                        .map(|&a| f.finish(a))
-                        .collect::<std::result::Result<_, _>>()
-                        .map_err(|e| fail(format!("{op}: {e}")))?;
-                    ArrayD::from_shape_vec(IxDyn(&shape), out).map_err(|e| fail(e.to_string()))
-                })
-            },
+            |idx| FoldTask::<T, F>::new(f, Step::Finish { op: op.to_string(), shape: fg.block_shape(idx) }),
         )
     }
+}
+
+/// One step of a reduction [`Fold`] `F` over elements `T`, as data.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub(crate) struct FoldTask<T: Element, F: Fold<T>> {
+    f: F,
+    step: Step,
+    #[serde(skip)]
+    _element: PhantomData<fn() -> T>,
+}
+
+/// The steps of a reduction.
+#[derive(Clone, Serialize, Deserialize)]
+enum Step {
+    /// A block folded along `red`; `block` is its shape, `at` its offset in the array of
+    /// `shape` (for positions, as argmax reports them).
+    Partial { red: Vec<usize>, block: Vec<usize>, at: Vec<usize>, shape: Vec<usize> },
+    /// Partials merged in order.
+    Merge,
+    /// Accumulators to results, a block of `shape`; `op` names the reduction in errors.
+    Finish { op: String, shape: Vec<usize> },
+}
+
+impl<T: Element, F: Fold<T>> FoldTask<T, F> {
+    fn new(f: F, step: Step) -> Self {
+        FoldTask { f, step, _element: PhantomData }
+    }
+
+    fn node(self, key: Key, deps: Vec<Arc<Node>>) -> Arc<Node> {
+        crate::remote::builtin_node(key, self, deps)
+    }
+}
+
+impl<T: Element, F: Fold<T>> Builtin for FoldTask<T, F> {
+    fn run(&self, inputs: Vec<Value>) -> std::result::Result<Value, TaskError> {
+        let f = &self.f;
+        let accs =
+            |inputs: Vec<Value>| inputs.into_iter().map(|v| take::<ArrayD<F::Acc>>(v).map_err(|e| fail(e.to_string())));
+        match &self.step {
+            Step::Partial { red, block, at, shape } => {
+                let b = input_ref::<T>(inputs.first().ok_or_else(|| fail("a partial without its block"))?)?;
+                let global = |j: u64| global_index(j, red, block, at, shape);
+                Ok(value(partial(f, b.view(), red, &global)))
+            }
+            Step::Merge => {
+                let mut it = accs(inputs);
+                let mut acc = it.next().ok_or_else(|| fail("a merge without inputs"))??;
+                for b in it {
+                    Zip::from(&mut acc).and(&b?).for_each(|a, &x| *a = f.merge(*a, x));
+                }
+                Ok(value(acc))
+            }
+            Step::Finish { op, shape } => {
+                let acc = accs(inputs).next().ok_or_else(|| fail("a reduction's result without its input"))??;
+                let out: Vec<F::Out> = acc
+                    .iter()
+                    .map(|&a| f.finish(a))
+                    .collect::<std::result::Result<_, _>>()
+                    .map_err(|e| fail(format!("{op}: {e}")))?;
+                ArrayD::from_shape_vec(IxDyn(shape), out).map(value).map_err(|e| fail(e.to_string()))
+            }
+        }
+    }
+
+    fn encode(&self) -> std::result::Result<Vec<u8>, String> {
+        super::task::encode(self)
+    }
+
+    fn decode(bytes: &[u8]) -> std::result::Result<Self, String> {
+        super::task::decode(bytes)
+    }
+}
+
+/// The decoders of every reduction's steps, per element type.
+pub(super) fn decoders() -> Vec<(&'static str, Decoder)> {
+    macro_rules! numbers {
+        ($($t:ty),*) => {
+            vec![$(
+                decoder::<FoldTask<$t, Sum>>(),
+                decoder::<FoldTask<$t, Moments>>(),
+                decoder::<FoldTask<$t, Extreme>>(),
+                decoder::<FoldTask<$t, ArgExtreme>>(),
+            )*]
+        };
+    }
+    let mut all = numbers!(f32, f64, i8, i16, i32, i64, u8, u16, u32, u64);
+    all.extend([
+        decoder::<FoldTask<f32, SumOf>>(),
+        decoder::<FoldTask<f64, SumOf>>(),
+        decoder::<FoldTask<f32, SumSquares>>(),
+        decoder::<FoldTask<f64, SumSquares>>(),
+    ]);
+    all
+}
+
+/// The codecs of the accumulators that are not arrays of elements: `i128` sums, moments,
+/// and (value, position, found) for argmin/argmax.
+pub(super) fn codecs() -> Vec<(std::any::TypeId, crate::codec::Codec)> {
+    use super::task::serde_array_codec as c;
+    macro_rules! arg_accs {
+        ($($t:ty),*) => { vec![$(c::<($t, u64, bool)>(),)*] };
+    }
+    let mut all = arg_accs!(f32, f64, i8, i16, i32, i64, u8, u16, u32, u64);
+    all.extend([c::<i128>(), c::<MomentAcc>()]);
+    all
 }
 
 fn idx_offsets(offsets: &[Vec<usize>], idx: &[usize]) -> Vec<usize> {
@@ -304,17 +400,7 @@ fn merge_tree<T: Element, F: Fold<T>>(f: F, mut level: Vec<Arc<Node>>, name: &Ar
                 if group.len() == 1 {
                     return group[0].clone();
                 }
-                let run = move |inputs: Vec<Value>| -> std::result::Result<Value, TaskError> {
-                    let mut it = inputs.into_iter().map(take::<ArrayD<F::Acc>>);
-                    let first = it.next().ok_or_else(|| fail("a merge without inputs"))?;
-                    let mut acc = first.map_err(|e| fail(e.to_string()))?;
-                    for b in it {
-                        let b = b.map_err(|e| fail(e.to_string()))?;
-                        Zip::from(&mut acc).and(&b).for_each(|a, &x| *a = f.merge(*a, x));
-                    }
-                    Ok(value(acc))
-                };
-                Node::new(Key::block(name.clone(), &[out, depth, i]), Op::Call(Box::new(run)), group.to_vec())
+                FoldTask::<T, F>::new(f, Step::Merge).node(Key::block(name.clone(), &[out, depth, i]), group.to_vec())
             })
             .collect();
         depth += 1;
@@ -345,7 +431,7 @@ fn lanes<T: Copy, A: Copy + num_traits::Zero>(xs: &[T], f: impl Fn(T) -> A + Cop
 
 /// Sums in a wider type (`i128` for integers, the float itself for floats), so that only
 /// a total that does not fit the element type is an error, wherever the blocks fall.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Serialize, Deserialize)]
 struct Sum;
 impl<T: Number> Fold<T> for Sum {
     type Acc = T::Wide;
@@ -369,36 +455,44 @@ impl<T: Number> Fold<T> for Sum {
     }
 }
 
-/// Sums of a function of the elements (squares, absolute values, powers) in `f64`, for
-/// norms; `root` is applied at the end.
-#[derive(Clone, Copy)]
-pub(crate) struct SumOf<T> {
-    pub(crate) each: fn(T, f64) -> f64,
+/// The p-norm's sum, in `f64`: of `|x|^p`, with the `p`-th root at the end; for `p = 0`,
+/// the count of non-zero elements.
+#[derive(Clone, Copy, Serialize, Deserialize)]
+pub(crate) struct SumOf {
     pub(crate) p: f64,
-    pub(crate) root: fn(f64, f64) -> f64,
 }
-impl<T: Float> Fold<T> for SumOf<T> {
+impl SumOf {
+    fn each<T: Float>(&self, x: T) -> f64 {
+        if self.p == 0.0 {
+            if x == T::zero() { 0.0 } else { 1.0 }
+        } else {
+            x.to_f64().unwrap_or(f64::NAN).abs().powf(self.p)
+        }
+    }
+}
+impl<T: Float> Fold<T> for SumOf {
     type Acc = f64;
     type Out = T;
     fn init(&self) -> f64 {
         0.0
     }
     fn step(&self, a: f64, x: T, _: u64) -> f64 {
-        a + (self.each)(x, self.p)
+        a + self.each(x)
     }
     fn step_run(&self, xs: &[T]) -> f64 {
-        lanes(xs, |x| (self.each)(x, self.p))
+        lanes(xs, |x| self.each(x))
     }
     fn merge(&self, a: f64, b: f64) -> f64 {
         a + b
     }
     fn finish(&self, a: f64) -> std::result::Result<T, String> {
-        Ok(num_traits::cast((self.root)(a, self.p)).unwrap_or_else(<T as num_traits::Float>::nan))
+        let root = if self.p == 0.0 { a } else { a.powf(1.0 / self.p) };
+        Ok(num_traits::cast(root).unwrap_or_else(<T as num_traits::Float>::nan))
     }
 }
 
 /// Sum of squares in the element type itself (the fast path of the 2-norm of floats).
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Serialize, Deserialize)]
 pub(crate) struct SumSquares;
 impl<T: Float> Fold<T> for SumSquares {
     type Acc = T;
@@ -420,7 +514,7 @@ impl<T: Float> Fold<T> for SumSquares {
     }
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Serialize, Deserialize)]
 struct Moments {
     /// 0: mean; otherwise the variance's ddof (plus one), so one type serves both.
     var_ddof: Option<usize>,
@@ -475,7 +569,7 @@ impl<T: Number> Fold<T> for Moments {
     }
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Serialize, Deserialize)]
 struct Extreme {
     max: bool,
 }
@@ -499,7 +593,7 @@ impl<T: Number> Fold<T> for Extreme {
     }
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Serialize, Deserialize)]
 struct ArgExtreme {
     max: bool,
 }

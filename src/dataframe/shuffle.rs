@@ -181,7 +181,8 @@ pub(super) fn split(
         let b = id.map_or(0, |b| b as usize).min(rows.len() - 1);
         rows[b].push(i as IdxSize);
     }
-    let frames = rows.into_iter().map(|r| part.take(&IdxCa::from_vec(PlSmallStr::EMPTY, r))).collect::<PolarsResult<_>>()?;
+    let frames =
+        rows.into_iter().map(|r| part.take(&IdxCa::from_vec(PlSmallStr::EMPTY, r))).collect::<PolarsResult<_>>()?;
     Piece::hold(frames)
 }
 
@@ -215,7 +216,9 @@ pub(crate) fn shuffle(
             let picks = splits
                 .iter()
                 .enumerate()
-                .map(|(i, s)| FrameTask::Pick { bucket: b }.node_keyed(Key::block(pick.clone(), &[i, b]), vec![s.clone()]))
+                .map(|(i, s)| {
+                    FrameTask::Pick { bucket: b }.node_keyed(Key::block(pick.clone(), &[i, b]), vec![s.clone()])
+                })
                 .collect();
             FrameTask::Gather { schema: schema.clone() }.node("shuffle-gather", picks)
         })

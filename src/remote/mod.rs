@@ -174,10 +174,8 @@ pub(crate) enum Slot {
 }
 
 /// One of rask's own tasks as data: it runs here, and a worker rebuilds it from its bytes
-/// (looked up by [`NAME`](Builtin::NAME) in [`builtin_decoder`]) and runs the same code.
+/// (looked up by its type's name in [`builtin_decoder`]) and runs the same code.
 pub(crate) trait Builtin: Send + Sync + Sized + 'static {
-    /// Its name among the built-ins: the same in every process.
-    const NAME: &'static str;
     /// Runs the task on its inputs (dependency results, in order).
     fn run(&self, inputs: Vec<Value>) -> Result<Value, TaskError>;
     /// Its parameters as bytes, or why they cannot be sent (one line).
@@ -194,7 +192,7 @@ pub(crate) trait EncodeBuiltin: Send + Sync {
 
 impl<B: Builtin> EncodeBuiltin for B {
     fn name(&self) -> &'static str {
-        B::NAME
+        std::any::type_name::<B>()
     }
     fn encode(&self) -> Result<Vec<u8>, String> {
         Builtin::encode(self)
@@ -208,19 +206,25 @@ pub(crate) fn builtin_node<B: Builtin>(key: Key, task: B, deps: Vec<Arc<Node>>) 
     Node::with_recipe(key, Op::Call(Box::new(move |inputs| task.run(inputs))), deps, recipe)
 }
 
-/// Rebuilds a built-in task of type `B` from its bytes, as a task function.
-fn decoder<B: Builtin>(bytes: &[u8]) -> Result<Box<TaskFn>, String> {
-    let task = B::decode(bytes)?;
-    Ok(Box::new(move |inputs| task.run(inputs)))
+/// Rebuilds a built-in task from its bytes, as a task function.
+pub(crate) type Decoder = fn(&[u8]) -> Result<Box<TaskFn>, String>;
+
+/// The decoder of built-in tasks of type `B`, under the type's name.
+pub(crate) fn decoder<B: Builtin>() -> (&'static str, Decoder) {
+    fn decode<B: Builtin>(bytes: &[u8]) -> Result<Box<TaskFn>, String> {
+        let task = B::decode(bytes)?;
+        Ok(Box::new(move |inputs| task.run(inputs)))
+    }
+    (std::any::type_name::<B>(), decode::<B>)
 }
 
-/// The decoder of the built-in named `name`.
-fn builtin_decoder(name: &str) -> Option<fn(&[u8]) -> Result<Box<TaskFn>, String>> {
-    use crate::dataframe::FrameTask;
-    match name {
-        FrameTask::NAME => Some(decoder::<FrameTask>),
-        _ => None,
-    }
+/// The decoder of the built-in named `name`: every kind of task a collection makes.
+fn builtin_decoder(name: &str) -> Option<Decoder> {
+    static TABLE: std::sync::OnceLock<HashMap<&'static str, Decoder>> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        std::iter::once(decoder::<crate::dataframe::FrameTask>()).chain(crate::array::decoders()).collect()
+    });
+    table.get(name).copied()
 }
 
 /// A task as data: a registered function's call, or a built-in task.
@@ -317,8 +321,9 @@ fn run_recipe(recipe: &[u8], inputs: &[&[u8]]) -> Result<Vec<u8>, String> {
         CALL => decode_call(&mut r)?,
         BUILTIN => {
             let name = r.str()?;
-            let decode = builtin_decoder(name)
-                .ok_or_else(|| format!("this worker runtime has no built-in task '{name}' (client and worker differ?)"))?;
+            let decode = builtin_decoder(name).ok_or_else(|| {
+                format!("this worker runtime has no built-in task '{name}' (client and worker differ?)")
+            })?;
             (decode(r.bytes()?)?, "value")
         }
         k => return Err(format!("a recipe of unknown kind {k} (client and worker differ?)")),

@@ -72,8 +72,8 @@ fn main() {
 fn seed_query(args: &[String], client: &Client) {
     let number = |name: &str, default: usize| arg(args, name).and_then(|s| s.parse().ok()).unwrap_or(default);
     let (files, rows, rounds) = (number("--files", 8), number("--rows", 2_000_000), number("--rounds", 3).max(1));
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(format!("../target/bench-data/seed-{files}x{rows}"));
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../target/bench-data/seed-{files}x{rows}"));
     let pattern = generate_seed_data(&dir, files, rows).expect("the seed data is written");
     let query = dd::read_csv(&pattern)
         .expect("the files are there")
@@ -92,7 +92,12 @@ fn seed_query(args: &[String], client: &Client) {
     }
     println!("seed query: {files} files x {rows} rows, {} partitions, best of {rounds}", query.npartitions());
     println!("{:<52} {:>8.3} s", "rask, local scheduler (threads)", local);
-    println!("{:<52} {:>8.3} s {:>9.2}x local", "rask on Dask LocalCluster (2 procs x 1 thread)", cluster, cluster / local);
+    println!(
+        "{:<52} {:>8.3} s {:>9.2}x local",
+        "rask on Dask LocalCluster (2 procs x 1 thread)",
+        cluster,
+        cluster / local
+    );
     let dask = arg(args, "--dask-frame").and_then(|p| std::fs::read_to_string(p).ok());
     match dask.as_deref().and_then(|j| json_number(j, "seed_seconds")) {
         Some(d) => println!("{:<52} {:>8.3} s {:>9.2}x local", "Dask DataFrame, same cluster", d, d / local),

@@ -404,3 +404,27 @@ fn a_dataframe_closure_stays_local_and_is_named() {
     assert!(err.to_string().contains("is a closure"), "{err}");
     assert_eq!(doubled.compute().expect("runs locally").height(), 3);
 }
+
+#[test]
+fn array_reductions_run_on_the_workers_and_match_local() {
+    let (_cluster, client) = client();
+    // Blocks held here travel as data; constants, ranges and random blocks are made there.
+    let held = da::from_array(ndarray::Array2::from_shape_fn((60, 7), |(i, j)| (i * 7 + j) as i64 - 100), [25, 3])
+        .expect("blocks");
+    let sums = held.sum(0);
+    assert_eq!(sums.compute_with(&client).expect("cluster"), sums.compute().expect("local"));
+    let argmax = held.argmax(da::axis(1));
+    assert_eq!(argmax.compute_with(&client).expect("cluster"), argmax.compute().expect("local"));
+    let x = da::random(&[500, 40], [128, 16], 7).expect("random");
+    for reduced in [x.mean(da::All), x.std(da::axis(0)), x.var(da::axis(1).ddof(1)), x.max(0), x.norm(da::All)] {
+        assert_eq!(reduced.compute_with(&client).expect("cluster"), reduced.compute().expect("local"));
+    }
+    let r = da::arange(5i32, 1000, 3, 64).expect("arange");
+    assert_eq!(r.sum(da::All).compute_with(&client).expect("cluster").sum(), (5..1000).step_by(3).sum::<i32>());
+    let ones = da::ones::<u8>(&[300], 100).expect("ones");
+    let err = ones.sum(da::All).compute_with(&client).expect_err("300 does not fit u8");
+    assert!(err.to_string().contains("the sum 300 does not fit uint8"), "{err}");
+    // Element-wise operations are closures still: refused, named.
+    let err = (&x * 2.0).sum(da::All).compute_with(&client).expect_err("refused");
+    assert!(err.to_string().contains("is a closure"), "{err}");
+}

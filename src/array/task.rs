@@ -1,0 +1,145 @@
+//! An array's tasks as data, so that a Dask cluster's workers run them too: blocks made
+//! from nothing ([`Make`]: constants, ranges, random numbers) here, and the steps of
+//! reductions (`reduce::FoldTask`). Both run here through the same [`Builtin::run`]. A block
+//! held in memory (`from_array`) travels as data. Element-wise operations, slicing,
+//! rechunking, layout changes and linear algebra are still closures, which stay in this
+//! process.
+
+use std::any::TypeId;
+use std::io::{Read, Write};
+
+use ndarray::{ArrayD, IxDyn};
+use polars::polars_utils::pl_serialize;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use super::create::Xoshiro;
+use super::{Element, fail};
+use crate::codec::{Codec, entry};
+use crate::error::TaskError;
+use crate::remote::{Builtin, Decoder, decoder};
+use crate::value::{Data, Value, value};
+
+/// A block made from nothing but its parameters.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub(crate) enum Make<T: Element> {
+    /// Every element `fill`.
+    Full { shape: Vec<usize>, fill: T },
+    /// `start + i * step` for `i` in `lo..hi`, exactly, in integers.
+    IntRange { lo: usize, hi: usize, start: i128, step: i128 },
+    /// `start + i * step` for `i` in `lo..hi`, in `f64`.
+    FloatRange { lo: usize, hi: usize, start: f64, step: f64 },
+    /// Uniform `f64`s in `[0, 1)` from the stream seeded with `stream` (only as `Make<f64>`).
+    Random { shape: Vec<usize>, stream: u64 },
+}
+
+impl<T: Element> Builtin for Make<T> {
+    fn run(&self, _: Vec<Value>) -> Result<Value, TaskError> {
+        let range = |v: Option<Vec<T>>, n: usize| {
+            let v = v.ok_or_else(|| fail("arange: a value does not fit the element type"))?;
+            ArrayD::from_shape_vec(IxDyn(&[n]), v).map(value).map_err(|e| fail(e.to_string()))
+        };
+        match self {
+            Make::Full { shape, fill } => Ok(value(ArrayD::from_elem(IxDyn(shape), *fill))),
+            Make::IntRange { lo, hi, start, step } => {
+                range((*lo..*hi).map(|i| T::from_i128(start + i as i128 * step)).collect(), hi - lo)
+            }
+            Make::FloatRange { lo, hi, start, step } => {
+                range((*lo..*hi).map(|i| T::from_f64(start + i as f64 * step)).collect(), hi - lo)
+            }
+            Make::Random { shape, stream } => {
+                let mut rng = Xoshiro::new(*stream);
+                let v = (0..shape.iter().product()).map(|_| rng.next_f64()).collect();
+                ArrayD::from_shape_vec(IxDyn(shape), v).map(value).map_err(|e| fail(e.to_string()))
+            }
+        }
+    }
+
+    fn encode(&self) -> Result<Vec<u8>, String> {
+        encode(self)
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Self, String> {
+        decode(bytes)
+    }
+}
+
+/// An array task's parameters as bytes (bincode, through polars' serializer).
+pub(super) fn encode<S: Serialize>(task: &S) -> Result<Vec<u8>, String> {
+    pl_serialize::serialize_to_bytes::<_, false>(task).map_err(|e| format!("an array task cannot be encoded: {e}"))
+}
+
+/// The parameters [`encode`] wrote.
+pub(super) fn decode<S: DeserializeOwned>(bytes: &[u8]) -> Result<S, String> {
+    pl_serialize::deserialize_from_reader::<_, _, false>(bytes)
+        .map_err(|e| format!("an array task that does not read back ({e}): client and worker differ?"))
+}
+
+/// The decoders of every array task, per element type.
+pub(crate) fn decoders() -> Vec<(&'static str, Decoder)> {
+    macro_rules! makes {
+        ($($t:ty),*) => { vec![$(decoder::<Make<$t>>(),)*] };
+    }
+    let mut all = makes!(f32, f64, i8, i16, i32, i64, u8, u16, u32, u64, bool);
+    all.extend(super::reduce::decoders());
+    all
+}
+
+/// The codecs arrays need beyond blocks of numbers: blocks of `bool` and of reductions'
+/// accumulators.
+pub(crate) fn codecs() -> Vec<(TypeId, Codec)> {
+    let mut all = super::reduce::codecs();
+    all.push(serde_array_codec::<bool>());
+    all
+}
+
+/// The codec of `ArrayD<A>` for any serde type `A`: the shape (`u32` rank, `u64` lengths),
+/// then the elements in logical order, bincode-encoded.
+pub(super) fn serde_array_codec<A: Data + Serialize + DeserializeOwned>() -> (TypeId, Codec) {
+    fn encode<A: Data + Serialize>(v: &(dyn std::any::Any + Send + Sync), w: &mut dyn Write) -> std::io::Result<()> {
+        let a = v.downcast_ref::<ArrayD<A>>().ok_or_else(|| std::io::Error::other("a value of another type"))?;
+        w.write_all(&(a.ndim() as u32).to_le_bytes())?;
+        a.shape().iter().try_for_each(|&n| w.write_all(&(n as u64).to_le_bytes()))?;
+        let items: Vec<&A> = a.iter().collect();
+        pl_serialize::serialize_into_writer::<_, _, false>(w, &items).map_err(std::io::Error::other)
+    }
+    fn decode<A: Data + DeserializeOwned>(r: &mut dyn Read) -> std::io::Result<Value> {
+        let mut n = [0u8; 4];
+        r.read_exact(&mut n)?;
+        let mut shape = Vec::new();
+        for _ in 0..u32::from_le_bytes(n) {
+            let mut d = [0u8; 8];
+            r.read_exact(&mut d)?;
+            shape.push(u64::from_le_bytes(d) as usize);
+        }
+        let items: Vec<A> = pl_serialize::deserialize_from_reader::<_, _, false>(r).map_err(std::io::Error::other)?;
+        ArrayD::from_shape_vec(IxDyn(&shape), items).map(value).map_err(std::io::Error::other)
+    }
+    entry::<ArrayD<A>>(encode::<A>, decode::<A>)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::{decode_tagged, encode_tagged};
+    use crate::value::take;
+
+    #[test]
+    fn made_blocks_and_accumulators_survive_the_wire() {
+        let make = Make::<i16>::IntRange { lo: 2, hi: 5, start: 10, step: -3 };
+        let back: Make<i16> = Builtin::decode(&Builtin::encode(&make).expect("encodes")).expect("decodes");
+        let block = take::<ArrayD<i16>>(back.run(Vec::new()).expect("runs")).expect("a block");
+        assert_eq!(block.into_raw_vec_and_offset().0, [4, 1, -2]);
+        let overflow = Make::<u8>::IntRange { lo: 0, hi: 2, start: 255, step: 1 };
+        assert_eq!(
+            overflow.run(Vec::new()).expect_err("300").to_string(),
+            "failed: arange: a value does not fit the element type"
+        );
+
+        let accs = ndarray::array![[(1.0, 2.0, 3.0)], [(4.0, 5.0, 6.0)]].into_dyn();
+        let bytes = encode_tagged(&value(accs.clone())).expect("a codec").expect("encodes");
+        let back = take::<ArrayD<(f64, f64, f64)>>(decode_tagged(&bytes).expect("decodes")).expect("type");
+        assert_eq!(back, accs);
+    }
+}
