@@ -1,16 +1,23 @@
 //! Element-wise operations: arithmetic and comparisons between arrays with NumPy's
 //! broadcasting rules, with scalars, and math functions. One task per output block; a block
-//! an operation owns alone (the last reader of its input) is updated in place.
+//! an operation owns alone (the last reader of its input) is updated in place. Every
+//! operation but `mapv` and `astype` is a task as data (`NumberTask`, `CompareTask`,
+//! `LogicTask`, `FloatTask`), which a Dask cluster's workers run too.
 
+use std::marker::PhantomData;
 use std::ops;
 use std::sync::Arc;
 
 use ndarray::{ArrayD, IxDyn, Zip};
+use serde::{Deserialize, Serialize};
 
 use super::chunks::{Grid, check_count, show};
 use super::rechunk::common;
+use super::task::BlockTask;
 use super::{Array, Element, Float, Number, fail, input};
-use crate::value::Value;
+use crate::error::TaskError;
+use crate::remote::{Builtin, Decoder, decoder};
+use crate::value::{Value, value};
 
 /// The other side of an element-wise operation: an array or a scalar.
 ///
@@ -112,13 +119,14 @@ fn source(g: &Grid, idx: &[usize]) -> usize {
 }
 
 impl<T: Element> Array<T> {
-    /// `f` on each element with a block's whole inputs: the general element-wise layer.
-    fn zip_with<B, C, F>(&self, op: &'static str, other: &Array<B>, f: F) -> Array<C>
-    where
-        B: Element,
-        C: Element,
-        F: Fn(ArrayD<T>, ArrayD<B>, &[usize]) -> ArrayD<C> + Send + Sync + 'static,
-    {
+    /// One task per output block of `self` and `other` broadcast together: `task(shape)`,
+    /// given the output block's shape, with the two blocks it reads as inputs.
+    fn zip_layer<B: Element, K: BlockTask>(
+        &self,
+        op: &'static str,
+        other: &Array<B>,
+        task: impl Fn(Vec<usize>) -> K,
+    ) -> Array<K::Out> {
         let Aligned { grid, a, b } = match align(self, other) {
             Ok(x) => x,
             Err(e) => return Array::invalid(op, e),
@@ -127,66 +135,27 @@ impl<T: Element> Array<T> {
             (Ok(x), Ok(y)) => (x.clone(), y.clone()),
             (Err(e), _) | (_, Err(e)) => return Array::invalid(op, e),
         };
-        let f = Arc::new(f);
         let g = grid.clone();
-        Array::layer(
+        Array::<K::Out>::builtin_layer(
             op,
             grid,
             |idx| vec![a.blocks()[source(&ga, idx)].clone(), b.blocks()[source(&gb, idx)].clone()],
-            |idx| {
-                let f = f.clone();
-                let shape = g.block_shape(idx);
-                Box::new(move |inputs: Vec<Value>| {
-                    let mut it = inputs.into_iter();
-                    let (x, y) = (it.next(), it.next());
-                    let (Some(x), Some(y)) = (x, y) else { return Err(fail("an element-wise task needs two inputs")) };
-                    Ok(f(input::<T>(x)?, input::<B>(y)?, &shape))
-                })
-            },
+            |idx| task(g.block_shape(idx)),
         )
     }
 
-    /// `f` on each pair of elements, the result of the same type: written into whichever
-    /// input block already has the output's shape.
-    pub(crate) fn zip_same(
-        &self,
-        op: &'static str,
-        other: &Array<T>,
-        f: impl Fn(T, T) -> T + Copy + Send + Sync + 'static,
-    ) -> Array<T> {
-        self.zip_with(op, other, move |mut x, mut y, shape| {
-            if x.shape() == shape {
-                Zip::from(&mut x).and_broadcast(&y).for_each(|a, &b| *a = f(*a, b));
-                x
-            } else if y.shape() == shape {
-                Zip::from(&mut y).and_broadcast(&x).for_each(|b, &a| *b = f(a, *b));
-                y
-            } else {
-                pair_map(&x, &y, shape, f)
-            }
-        })
+    /// One task per block, `task` on it, with the same grid.
+    fn map_task<K: BlockTask + Clone>(&self, op: &'static str, task: K) -> Array<K::Out> {
+        let grid = match self.grid() {
+            Ok(g) => g.clone(),
+            Err(e) => return Array::invalid(op, e),
+        };
+        let (blocks, g) = (self.blocks(), grid.clone());
+        Array::<K::Out>::builtin_layer(op, grid, |idx| vec![blocks[g.flat(idx)].clone()], |_| task.clone())
     }
 
-    /// `f` on each pair of elements, into a new block.
-    fn zip_map<C: Element>(
-        &self,
-        op: &'static str,
-        other: &Array<T>,
-        f: impl Fn(T, T) -> C + Copy + Send + Sync + 'static,
-    ) -> Array<C> {
-        self.zip_with(op, other, move |x, y, shape| pair_map(&x, &y, shape, f))
-    }
-
-    /// `f` on every element, in place.
-    pub(crate) fn map_same(&self, op: &'static str, f: impl Fn(T) -> T + Send + Sync + 'static) -> Array<T> {
-        let f = Arc::new(f);
-        self.map_layer(op, move |mut b: ArrayD<T>| {
-            b.mapv_inplace(|x| f(x));
-            Ok(b)
-        })
-    }
-
-    /// One task per block applying `f`, with the same grid.
+    /// One task per block applying `f` (a closure: it runs only in this process), with the
+    /// same grid.
     pub(crate) fn map_layer<U: Element>(
         &self,
         op: &'static str,
@@ -210,7 +179,8 @@ impl<T: Element> Array<T> {
         )
     }
 
-    /// `f` applied to every element, into an array of another type.
+    /// `f` applied to every element, into an array of another type. `f` is a closure, so
+    /// the result runs in this process only (not on a cluster).
     ///
     /// ```
     /// use rask::prelude::*;
@@ -222,50 +192,51 @@ impl<T: Element> Array<T> {
         self.map_layer("mapv", move |b: ArrayD<T>| Ok(b.mapv(&f)))
     }
 
-    fn compare(&self, op: &'static str, other: Operand<T>, f: fn(&T, &T) -> bool) -> Array<bool> {
+    fn compare(&self, op: Compare, other: Operand<T>) -> Array<bool> {
         match other {
-            Operand::Array(o) => self.zip_map(op, &o, move |a, b| f(&a, &b)),
-            Operand::Scalar(s) => self.map_layer(op, move |b: ArrayD<T>| Ok(b.mapv(|a| f(&a, &s)))),
+            Operand::Array(o) => self.zip_layer(op.name(), &o, |shape| CompareTask::<T>::Pair { op, shape }),
+            Operand::Scalar(value) => self.map_task(op.name(), CompareTask::Scalar { op, value }),
         }
     }
 
     /// `self > other`, element by element (`other` an array, broadcast, or a scalar).
     pub fn gt(&self, other: impl Into<Operand<T>>) -> Array<bool> {
-        self.compare("gt", other.into(), T::gt)
+        self.compare(Compare::Gt, other.into())
     }
 
     /// `self >= other`, element by element.
     pub fn ge(&self, other: impl Into<Operand<T>>) -> Array<bool> {
-        self.compare("ge", other.into(), T::ge)
+        self.compare(Compare::Ge, other.into())
     }
 
     /// `self < other`, element by element.
     pub fn lt(&self, other: impl Into<Operand<T>>) -> Array<bool> {
-        self.compare("lt", other.into(), T::lt)
+        self.compare(Compare::Lt, other.into())
     }
 
     /// `self <= other`, element by element.
     pub fn le(&self, other: impl Into<Operand<T>>) -> Array<bool> {
-        self.compare("le", other.into(), T::le)
+        self.compare(Compare::Le, other.into())
     }
 
     /// `self == other`, element by element.
     #[allow(clippy::should_implement_trait)]
     pub fn eq(&self, other: impl Into<Operand<T>>) -> Array<bool> {
-        self.compare("eq", other.into(), T::eq)
+        self.compare(Compare::Eq, other.into())
     }
 
     /// `self != other`, element by element.
     pub fn ne(&self, other: impl Into<Operand<T>>) -> Array<bool> {
-        self.compare("ne", other.into(), T::ne)
+        self.compare(Compare::Ne, other.into())
     }
 
     /// Whether each element is NaN (always false for integers).
     pub fn isnan(&self) -> Array<bool> {
-        self.map_layer("isnan", |b: ArrayD<T>| Ok(b.mapv(T::is_nan)))
+        self.map_task("isnan", CompareTask::<T>::IsNan)
     }
 }
 
+/// `f` on each pair of elements of `x` and `y` broadcast to `shape`, into a new block.
 fn pair_map<A: Element, B: Element, C: Element>(
     x: &ArrayD<A>,
     y: &ArrayD<B>,
@@ -280,10 +251,341 @@ fn pair_map<A: Element, B: Element, C: Element>(
     }
 }
 
+/// `f` on each pair of elements, the result of the same type: written into whichever input
+/// block already has the output's shape.
+fn pair_same<T: Element>(mut x: ArrayD<T>, mut y: ArrayD<T>, shape: &[usize], f: impl Fn(T, T) -> T) -> ArrayD<T> {
+    if x.shape() == shape {
+        Zip::from(&mut x).and_broadcast(&y).for_each(|a, &b| *a = f(*a, b));
+        x
+    } else if y.shape() == shape {
+        Zip::from(&mut y).and_broadcast(&x).for_each(|b, &a| *b = f(a, *b));
+        y
+    } else {
+        pair_map(&x, &y, shape, f)
+    }
+}
+
+/// The two input blocks of a pair task.
+fn two<A: Element, B: Element>(inputs: Vec<Value>) -> std::result::Result<(ArrayD<A>, ArrayD<B>), TaskError> {
+    let mut it = inputs.into_iter();
+    match (it.next(), it.next()) {
+        (Some(x), Some(y)) => Ok((input::<A>(x)?, input::<B>(y)?)),
+        _ => Err(fail("an element-wise task needs two inputs")),
+    }
+}
+
+/// The one input block of a map task.
+fn one<A: Element>(inputs: Vec<Value>) -> std::result::Result<ArrayD<A>, TaskError> {
+    input::<A>(inputs.into_iter().next().ok_or_else(|| fail("an element-wise task without its block"))?)
+}
+
+/// Arithmetic between two numbers of one type.
+#[derive(Clone, Copy, Serialize, Deserialize)]
+pub(crate) enum Arith {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+    /// The larger (NaN wins, as NumPy's `maximum`).
+    Maximum,
+    /// The smaller (NaN wins).
+    Minimum,
+}
+
+impl Arith {
+    fn apply<T: Number>(self, a: T, b: T) -> T {
+        match self {
+            Arith::Add => a + b,
+            Arith::Sub => a - b,
+            Arith::Mul => a * b,
+            Arith::Div => a / b,
+            Arith::Rem => a % b,
+            Arith::Maximum => {
+                if a.is_nan() || a >= b {
+                    a
+                } else {
+                    b
+                }
+            }
+            Arith::Minimum => {
+                if a.is_nan() || a <= b {
+                    a
+                } else {
+                    b
+                }
+            }
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Arith::Add => "add",
+            Arith::Sub => "sub",
+            Arith::Mul => "mul",
+            Arith::Div => "truediv",
+            Arith::Rem => "mod",
+            Arith::Maximum => "maximum",
+            Arith::Minimum => "minimum",
+        }
+    }
+}
+
+/// A block task on numbers, as data.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub(crate) enum NumberTask<T: Number> {
+    /// `op` between two blocks broadcast to `shape`.
+    Pair {
+        op: Arith,
+        shape: Vec<usize>,
+    },
+    /// `x op value`, or `value op x` when `left`.
+    Scalar {
+        op: Arith,
+        value: T,
+        left: bool,
+    },
+    Neg,
+    Abs,
+    Clip {
+        min: T,
+        max: T,
+    },
+}
+
+impl<T: Number> BlockTask for NumberTask<T> {
+    type Out = T;
+}
+
+impl<T: Number> Builtin for NumberTask<T> {
+    fn run(&self, inputs: Vec<Value>) -> std::result::Result<Value, TaskError> {
+        if let NumberTask::Pair { op, shape } = self {
+            let (x, y) = two::<T, T>(inputs)?;
+            return Ok(value(pair_same(x, y, shape, |a, b| op.apply(a, b))));
+        }
+        let mut b = one::<T>(inputs)?;
+        match *self {
+            NumberTask::Pair { .. } => unreachable!("handled above"),
+            NumberTask::Scalar { op, value: s, left: false } => b.mapv_inplace(|x| op.apply(x, s)),
+            NumberTask::Scalar { op, value: s, left: true } => b.mapv_inplace(|x| op.apply(s, x)),
+            // -1 × x: exactly -x (a negative zero too); only made for signed types.
+            NumberTask::Neg => b.mapv_inplace(|x| x * (T::zero() - T::one())),
+            NumberTask::Abs => b.mapv_inplace(T::abs_value),
+            NumberTask::Clip { min, max } => b.mapv_inplace(|x| {
+                if x < min {
+                    min
+                } else if x > max {
+                    max
+                } else {
+                    x
+                }
+            }),
+        }
+        Ok(value(b))
+    }
+
+    fn encode(&self) -> std::result::Result<Vec<u8>, String> {
+        super::task::encode(self)
+    }
+
+    fn decode(bytes: &[u8]) -> std::result::Result<Self, String> {
+        super::task::decode(bytes)
+    }
+}
+
+/// A comparison.
+#[derive(Clone, Copy, Serialize, Deserialize)]
+pub(crate) enum Compare {
+    Gt,
+    Ge,
+    Lt,
+    Le,
+    Eq,
+    Ne,
+}
+
+impl Compare {
+    fn apply<T: PartialOrd>(self, a: &T, b: &T) -> bool {
+        match self {
+            Compare::Gt => a > b,
+            Compare::Ge => a >= b,
+            Compare::Lt => a < b,
+            Compare::Le => a <= b,
+            Compare::Eq => a == b,
+            Compare::Ne => a != b,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Compare::Gt => "gt",
+            Compare::Ge => "ge",
+            Compare::Lt => "lt",
+            Compare::Le => "le",
+            Compare::Eq => "eq",
+            Compare::Ne => "ne",
+        }
+    }
+}
+
+/// A block task giving `bool`s, as data.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub(crate) enum CompareTask<T: Element> {
+    Pair { op: Compare, shape: Vec<usize> },
+    Scalar { op: Compare, value: T },
+    IsNan,
+}
+
+impl<T: Element> BlockTask for CompareTask<T> {
+    type Out = bool;
+}
+
+impl<T: Element> Builtin for CompareTask<T> {
+    fn run(&self, inputs: Vec<Value>) -> std::result::Result<Value, TaskError> {
+        Ok(value(match self {
+            CompareTask::Pair { op, shape } => {
+                let (x, y) = two::<T, T>(inputs)?;
+                pair_map(&x, &y, shape, |a, b| op.apply(&a, &b))
+            }
+            CompareTask::Scalar { op, value: s } => one::<T>(inputs)?.mapv(|a| op.apply(&a, s)),
+            CompareTask::IsNan => one::<T>(inputs)?.mapv(T::is_nan),
+        }))
+    }
+
+    fn encode(&self) -> std::result::Result<Vec<u8>, String> {
+        super::task::encode(self)
+    }
+
+    fn decode(bytes: &[u8]) -> std::result::Result<Self, String> {
+        super::task::decode(bytes)
+    }
+}
+
+/// A block task on `bool`s, as data.
+#[derive(Clone, Serialize, Deserialize)]
+pub(crate) enum LogicTask {
+    And { shape: Vec<usize> },
+    Or { shape: Vec<usize> },
+    Not,
+}
+
+impl BlockTask for LogicTask {
+    type Out = bool;
+}
+
+impl Builtin for LogicTask {
+    fn run(&self, inputs: Vec<Value>) -> std::result::Result<Value, TaskError> {
+        Ok(value(match self {
+            LogicTask::And { shape } => {
+                let (x, y) = two::<bool, bool>(inputs)?;
+                pair_same(x, y, shape, |a, b| a && b)
+            }
+            LogicTask::Or { shape } => {
+                let (x, y) = two::<bool, bool>(inputs)?;
+                pair_same(x, y, shape, |a, b| a || b)
+            }
+            LogicTask::Not => one::<bool>(inputs)?.mapv(|a| !a),
+        }))
+    }
+
+    fn encode(&self) -> std::result::Result<Vec<u8>, String> {
+        super::task::encode(self)
+    }
+
+    fn decode(bytes: &[u8]) -> std::result::Result<Self, String> {
+        super::task::decode(bytes)
+    }
+}
+
+/// A math function of floats.
+#[derive(Clone, Copy, Serialize, Deserialize)]
+pub(crate) enum FloatFn {
+    Sqrt,
+    Exp,
+    Ln,
+    Log10,
+    Log2,
+    Sin,
+    Cos,
+    Tan,
+    Tanh,
+    Floor,
+    Ceil,
+    Round,
+    Powi(i32),
+    Powf(f64),
+}
+
+/// A block task of a float function, as data.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub(crate) struct FloatTask<T: Float> {
+    f: FloatFn,
+    #[serde(skip)]
+    _element: PhantomData<fn() -> T>,
+}
+
+impl<T: Float> BlockTask for FloatTask<T> {
+    type Out = T;
+}
+
+impl<T: Float> Builtin for FloatTask<T> {
+    fn run(&self, inputs: Vec<Value>) -> std::result::Result<Value, TaskError> {
+        use num_traits::Float as F;
+        let mut b = one::<T>(inputs)?;
+        let p: T = match self.f {
+            FloatFn::Powf(p) => num_traits::cast(p).unwrap_or_else(T::nan),
+            _ => T::zero(),
+        };
+        match self.f {
+            FloatFn::Sqrt => b.mapv_inplace(F::sqrt),
+            FloatFn::Exp => b.mapv_inplace(F::exp),
+            FloatFn::Ln => b.mapv_inplace(F::ln),
+            FloatFn::Log10 => b.mapv_inplace(F::log10),
+            FloatFn::Log2 => b.mapv_inplace(F::log2),
+            FloatFn::Sin => b.mapv_inplace(F::sin),
+            FloatFn::Cos => b.mapv_inplace(F::cos),
+            FloatFn::Tan => b.mapv_inplace(F::tan),
+            FloatFn::Tanh => b.mapv_inplace(F::tanh),
+            FloatFn::Floor => b.mapv_inplace(F::floor),
+            FloatFn::Ceil => b.mapv_inplace(F::ceil),
+            FloatFn::Round => b.mapv_inplace(F::round),
+            FloatFn::Powi(n) => b.mapv_inplace(|x| x.powi(n)),
+            FloatFn::Powf(_) => b.mapv_inplace(|x| x.powf(p)),
+        }
+        Ok(value(b))
+    }
+
+    fn encode(&self) -> std::result::Result<Vec<u8>, String> {
+        super::task::encode(self)
+    }
+
+    fn decode(bytes: &[u8]) -> std::result::Result<Self, String> {
+        super::task::decode(bytes)
+    }
+}
+
+/// The decoders of every element-wise task, per element type.
+pub(super) fn decoders() -> Vec<(&'static str, Decoder)> {
+    macro_rules! numbers {
+        ($($t:ty),*) => { vec![$(decoder::<NumberTask<$t>>(), decoder::<CompareTask<$t>>(),)*] };
+    }
+    let mut all = numbers!(f32, f64, i8, i16, i32, i64, u8, u16, u32, u64);
+    all.extend([
+        decoder::<CompareTask<bool>>(),
+        decoder::<LogicTask>(),
+        decoder::<FloatTask<f32>>(),
+        decoder::<FloatTask<f64>>(),
+    ]);
+    all
+}
+
 impl<T: Number> Array<T> {
     /// The absolute value of each element.
     pub fn abs(&self) -> Array<T> {
-        self.map_same("abs", T::abs_value)
+        self.map_task("abs", NumberTask::Abs)
     }
 
     /// Each element limited to `[min, max]`.
@@ -295,31 +597,22 @@ impl<T: Number> Array<T> {
     /// # Ok::<(), rask::Error>(())
     /// ```
     pub fn clip(&self, min: T, max: T) -> Array<T> {
-        self.map_same("clip", move |x| {
-            if x < min {
-                min
-            } else if x > max {
-                max
-            } else {
-                x
-            }
-        })
+        self.map_task("clip", NumberTask::Clip { min, max })
     }
 
     /// The larger of the two sides, element by element (NaN wins, as NumPy's `maximum`).
     pub fn maximum(&self, other: impl Into<Operand<T>>) -> Array<T> {
-        let f = |a: T, b: T| if a.is_nan() || a >= b { a } else { b };
-        self.with(other.into(), "maximum", f)
+        self.arith(Arith::Maximum, other.into())
     }
 
     /// The smaller of the two sides, element by element (NaN wins).
     pub fn minimum(&self, other: impl Into<Operand<T>>) -> Array<T> {
-        let f = |a: T, b: T| if a.is_nan() || a <= b { a } else { b };
-        self.with(other.into(), "minimum", f)
+        self.arith(Arith::Minimum, other.into())
     }
 
     /// The elements converted to another number type; a value the type cannot hold (NaN or
-    /// out of range for an integer) fails the task, naming the value.
+    /// out of range for an integer) fails the task, naming the value. (A closure: it runs
+    /// in this process only, not on a cluster.)
     ///
     /// ```
     /// use rask::prelude::*;
@@ -344,80 +637,80 @@ impl<T: Number> Array<T> {
         })
     }
 
-    fn with(
-        &self,
-        other: Operand<T>,
-        op: &'static str,
-        f: impl Fn(T, T) -> T + Copy + Send + Sync + 'static,
-    ) -> Array<T> {
+    /// `self op other`, `other` an array (broadcast) or a scalar.
+    fn arith(&self, op: Arith, other: Operand<T>) -> Array<T> {
         match other {
-            Operand::Array(o) => self.zip_same(op, &o, f),
-            Operand::Scalar(s) => self.map_same(op, move |x| f(x, s)),
+            Operand::Array(o) => self.zip_layer(op.name(), &o, |shape| NumberTask::Pair { op, shape }),
+            Operand::Scalar(value) => self.map_task(op.name(), NumberTask::Scalar { op, value, left: false }),
         }
     }
 }
 
 macro_rules! float_fns {
-    ($($name:ident $doc:literal),*) => {
+    ($($name:ident $variant:ident $doc:literal),*) => {
         impl<T: Float> Array<T> {
             $(
                 #[doc = $doc]
                 pub fn $name(&self) -> Array<T> {
-                    self.map_same(stringify!($name), |x| num_traits::Float::$name(x))
+                    self.float_fn(stringify!($name), FloatFn::$variant)
                 }
             )*
 
             /// Each element to the power `n`.
             pub fn powi(&self, n: i32) -> Array<T> {
-                self.map_same("powi", move |x| num_traits::Float::powi(x, n))
+                self.float_fn("powi", FloatFn::Powi(n))
             }
 
             /// Each element to the power `p`.
             pub fn powf(&self, p: T) -> Array<T> {
-                self.map_same("powf", move |x| num_traits::Float::powf(x, p))
+                self.float_fn("powf", FloatFn::Powf(p.to_f64().unwrap_or(f64::NAN)))
+            }
+
+            fn float_fn(&self, op: &'static str, f: FloatFn) -> Array<T> {
+                self.map_task(op, FloatTask { f, _element: PhantomData })
             }
         }
     };
 }
 
 float_fns!(
-    sqrt "The square root of each element.",
-    exp "e to the power of each element.",
-    ln "The natural logarithm of each element.",
-    log10 "The base-10 logarithm of each element.",
-    log2 "The base-2 logarithm of each element.",
-    sin "The sine of each element.",
-    cos "The cosine of each element.",
-    tan "The tangent of each element.",
-    tanh "The hyperbolic tangent of each element.",
-    floor "Each element rounded down.",
-    ceil "Each element rounded up.",
-    round "Each element rounded to the nearest integer (halves away from zero)."
+    sqrt Sqrt "The square root of each element.",
+    exp Exp "e to the power of each element.",
+    ln Ln "The natural logarithm of each element.",
+    log10 Log10 "The base-10 logarithm of each element.",
+    log2 Log2 "The base-2 logarithm of each element.",
+    sin Sin "The sine of each element.",
+    cos Cos "The cosine of each element.",
+    tan Tan "The tangent of each element.",
+    tanh Tanh "The hyperbolic tangent of each element.",
+    floor Floor "Each element rounded down.",
+    ceil Ceil "Each element rounded up.",
+    round Round "Each element rounded to the nearest integer (halves away from zero)."
 );
 
 impl Array<bool> {
     /// `self && other`, element by element.
     pub fn and(&self, other: &Array<bool>) -> Array<bool> {
-        self.zip_same("and", other, |a, b| a && b)
+        self.zip_layer("and", other, |shape| LogicTask::And { shape })
     }
 
     /// `self || other`, element by element.
     pub fn or(&self, other: &Array<bool>) -> Array<bool> {
-        self.zip_same("or", other, |a, b| a || b)
+        self.zip_layer("or", other, |shape| LogicTask::Or { shape })
     }
 
     /// `!self`, element by element.
     pub fn not(&self) -> Array<bool> {
-        self.map_same("not", |a| !a)
+        self.map_task("not", LogicTask::Not)
     }
 }
 
 macro_rules! arithmetic {
-    ($($Trait:ident $method:ident $op:tt $name:literal),*) => {$(
+    ($($Trait:ident $method:ident $op:ident),*) => {$(
         impl<T: Number> ops::$Trait<&Array<T>> for &Array<T> {
             type Output = Array<T>;
             fn $method(self, rhs: &Array<T>) -> Array<T> {
-                self.zip_same($name, rhs, |a, b| a $op b)
+                self.arith(Arith::$op, Operand::Array(rhs.clone()))
             }
         }
         impl<T: Number> ops::$Trait<Array<T>> for Array<T> {
@@ -441,7 +734,7 @@ macro_rules! arithmetic {
         impl<T: Number> ops::$Trait<T> for &Array<T> {
             type Output = Array<T>;
             fn $method(self, rhs: T) -> Array<T> {
-                self.map_same($name, move |a| a $op rhs)
+                self.arith(Arith::$op, Operand::Scalar(rhs))
             }
         }
         impl<T: Number> ops::$Trait<T> for Array<T> {
@@ -450,30 +743,30 @@ macro_rules! arithmetic {
                 (&self).$method(rhs)
             }
         }
-        arithmetic!(@left $Trait $method $op $name: f32, f64, i8, i16, i32, i64, u8, u16, u32, u64);
+        arithmetic!(@left $Trait $method $op: f32, f64, i8, i16, i32, i64, u8, u16, u32, u64);
     )*};
-    (@left $Trait:ident $method:ident $op:tt $name:literal: $($t:ty),*) => {$(
+    (@left $Trait:ident $method:ident $op:ident: $($t:ty),*) => {$(
         impl ops::$Trait<&Array<$t>> for $t {
             type Output = Array<$t>;
             fn $method(self, rhs: &Array<$t>) -> Array<$t> {
-                rhs.map_same($name, move |b| self $op b)
+                rhs.map_task(Arith::$op.name(), NumberTask::Scalar { op: Arith::$op, value: self, left: true })
             }
         }
         impl ops::$Trait<Array<$t>> for $t {
             type Output = Array<$t>;
             fn $method(self, rhs: Array<$t>) -> Array<$t> {
-                rhs.map_same($name, move |b| self $op b)
+                self.$method(&rhs)
             }
         }
     )*};
 }
 
-arithmetic!(Add add + "add", Sub sub - "sub", Mul mul * "mul", Div div / "truediv", Rem rem % "mod");
+arithmetic!(Add add Add, Sub sub Sub, Mul mul Mul, Div div Div, Rem rem Rem);
 
 impl<T: Number + ops::Neg<Output = T>> ops::Neg for &Array<T> {
     type Output = Array<T>;
     fn neg(self) -> Array<T> {
-        self.map_same("neg", |a| -a)
+        self.map_task("neg", NumberTask::Neg)
     }
 }
 

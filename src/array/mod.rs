@@ -146,7 +146,7 @@ impl<T: Element> Array<T> {
     /// block of `grid`, `deps(index)` its inputs and `task(index)` what it does.
     pub(crate) fn builtin_layer<B, D, M>(op: &'static str, grid: Grid, mut deps: D, mut task: M) -> Self
     where
-        B: crate::remote::Builtin,
+        B: task::BlockTask<Out = T>,
         D: FnMut(&[usize]) -> Vec<Arc<Node>>,
         M: FnMut(&[usize]) -> B,
     {

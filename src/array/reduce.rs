@@ -269,6 +269,10 @@ impl<T: Element, F: Fold<T>> FoldTask<T, F> {
     }
 }
 
+impl<T: Element, F: Fold<T>> super::task::BlockTask for FoldTask<T, F> {
+    type Out = F::Out;
+}
+
 impl<T: Element, F: Fold<T>> Builtin for FoldTask<T, F> {
     fn run(&self, inputs: Vec<Value>) -> std::result::Result<Value, TaskError> {
         let f = &self.f;

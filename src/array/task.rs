@@ -1,9 +1,9 @@
 //! An array's tasks as data, so that a Dask cluster's workers run them too: blocks made
-//! from nothing ([`Make`]: constants, ranges, random numbers) here, and the steps of
-//! reductions (`reduce::FoldTask`). Both run here through the same [`Builtin::run`]. A block
-//! held in memory (`from_array`) travels as data. Element-wise operations, slicing,
-//! rechunking, layout changes and linear algebra are still closures, which stay in this
-//! process.
+//! from nothing ([`Make`]: constants, ranges, random numbers) here, element-wise operations
+//! (`elementwise.rs`) and the steps of reductions (`reduce::FoldTask`). All run here through
+//! the same [`Builtin::run`]. A block held in memory (`from_array`) travels as data.
+//! `mapv`, `astype`, slicing, rechunking, layout changes and linear algebra are still
+//! closures, which stay in this process.
 
 use std::any::TypeId;
 use std::io::{Read, Write};
@@ -20,6 +20,11 @@ use crate::error::TaskError;
 use crate::remote::{Builtin, Decoder, decoder};
 use crate::value::{Data, Value, value};
 
+/// A built-in task that makes a block of `Out`s.
+pub(crate) trait BlockTask: Builtin {
+    type Out: Element;
+}
+
 /// A block made from nothing but its parameters.
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(bound = "")]
@@ -32,6 +37,10 @@ pub(crate) enum Make<T: Element> {
     FloatRange { lo: usize, hi: usize, start: f64, step: f64 },
     /// Uniform `f64`s in `[0, 1)` from the stream seeded with `stream` (only as `Make<f64>`).
     Random { shape: Vec<usize>, stream: u64 },
+}
+
+impl<T: Element> BlockTask for Make<T> {
+    type Out = T;
 }
 
 impl<T: Element> Builtin for Make<T> {
@@ -83,6 +92,7 @@ pub(crate) fn decoders() -> Vec<(&'static str, Decoder)> {
     }
     let mut all = makes!(f32, f64, i8, i16, i32, i64, u8, u16, u32, u64, bool);
     all.extend(super::reduce::decoders());
+    all.extend(super::elementwise::decoders());
     all
 }
 

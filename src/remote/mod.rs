@@ -10,8 +10,9 @@
 //! function returning `Result`.
 //!
 //! rask's own collections make their tasks as data too: a DataFrame's partitions,
-//! aggregations, shuffles, joins and sorts are [`Builtin`] tasks (`dataframe/task.rs`), whose
-//! parameters are serialized only when a task is sent, and which a worker decodes by name and
+//! aggregations, shuffles, joins and sorts (`dataframe/task.rs`), an array's made blocks and
+//! reductions (`array/task.rs`, `array/reduce.rs`) are `Builtin` tasks, whose parameters are
+//! serialized only when a task is sent, and which a worker finds by their type's name and
 //! runs with the same code.
 //!
 //! ```

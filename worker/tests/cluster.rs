@@ -406,7 +406,7 @@ fn a_dataframe_closure_stays_local_and_is_named() {
 }
 
 #[test]
-fn array_reductions_run_on_the_workers_and_match_local() {
+fn array_blocks_elementwise_work_and_reductions_run_on_the_workers_and_match_local() {
     let (_cluster, client) = client();
     // Blocks held here travel as data; constants, ranges and random blocks are made there.
     let held = da::from_array(ndarray::Array2::from_shape_fn((60, 7), |(i, j)| (i * 7 + j) as i64 - 100), [25, 3])
@@ -424,7 +424,14 @@ fn array_reductions_run_on_the_workers_and_match_local() {
     let ones = da::ones::<u8>(&[300], 100).expect("ones");
     let err = ones.sum(da::All).compute_with(&client).expect_err("300 does not fit u8");
     assert!(err.to_string().contains("the sum 300 does not fit uint8"), "{err}");
-    // Element-wise operations are closures still: refused, named.
-    let err = (&x * 2.0).sum(da::All).compute_with(&client).expect_err("refused");
-    assert!(err.to_string().contains("is a closure"), "{err}");
+    // Element-wise work: rows scaled to unit length, comparisons, math functions.
+    let unit = &x / &x.norm(da::axis(1).keepdims());
+    assert_eq!(unit.compute_with(&client).expect("cluster"), unit.compute().expect("local"));
+    let mixed = (-(&x * 2.0) + 1.0).sqrt().maximum(0.25).gt(0.5).and(&x.lt(&x.clip(0.1, 0.9)).not());
+    assert_eq!(mixed.compute_with(&client).expect("cluster"), mixed.compute().expect("local"));
+    let ints = (10i64 - &held) % 7;
+    assert_eq!(ints.compute_with(&client).expect("cluster"), ints.compute().expect("local"));
+    // A closure (mapv) stays local: refused, named.
+    let err = x.mapv(|v| v * 2.0).sum(da::All).compute_with(&client).expect_err("refused");
+    assert!(err.to_string().starts_with("cluster: task '('mapv-"), "{err}");
 }
