@@ -384,14 +384,6 @@ impl<T: Number> Builtin for NumberTask<T> {
         }
         Ok(value(b))
     }
-
-    fn encode(&self) -> std::result::Result<Vec<u8>, String> {
-        super::task::encode(self)
-    }
-
-    fn decode(bytes: &[u8]) -> std::result::Result<Self, String> {
-        super::task::decode(bytes)
-    }
 }
 
 /// A comparison.
@@ -453,14 +445,6 @@ impl<T: Element> Builtin for CompareTask<T> {
             CompareTask::IsNan => one::<T>(inputs)?.mapv(T::is_nan),
         }))
     }
-
-    fn encode(&self) -> std::result::Result<Vec<u8>, String> {
-        super::task::encode(self)
-    }
-
-    fn decode(bytes: &[u8]) -> std::result::Result<Self, String> {
-        super::task::decode(bytes)
-    }
 }
 
 /// A block task on `bool`s, as data.
@@ -488,14 +472,6 @@ impl Builtin for LogicTask {
             }
             LogicTask::Not => one::<bool>(inputs)?.mapv(|a| !a),
         }))
-    }
-
-    fn encode(&self) -> std::result::Result<Vec<u8>, String> {
-        super::task::encode(self)
-    }
-
-    fn decode(bytes: &[u8]) -> std::result::Result<Self, String> {
-        super::task::decode(bytes)
     }
 }
 
@@ -556,14 +532,6 @@ impl<T: Float> Builtin for FloatTask<T> {
             FloatFn::Powf(_) => b.mapv_inplace(|x| x.powf(p)),
         }
         Ok(value(b))
-    }
-
-    fn encode(&self) -> std::result::Result<Vec<u8>, String> {
-        super::task::encode(self)
-    }
-
-    fn decode(bytes: &[u8]) -> std::result::Result<Self, String> {
-        super::task::decode(bytes)
     }
 }
 

@@ -4,17 +4,23 @@
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
+use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use ndarray::{ArrayD, Axis, IxDyn, ShapeBuilder, Slice};
+use serde::{Deserialize, Serialize};
 
 use super::chunks::{Chunks, Grid, show};
 use super::element::{read_values, same_type, type_mismatch};
+use super::task::BlockTask;
 use super::{Array, Element, fail};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, TaskError};
+use crate::remote::Builtin;
+use crate::value::{Value, value};
 
 /// What an `.npy` header says.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
 struct Header {
     descr: String,
     fortran: bool,
@@ -112,18 +118,45 @@ pub fn from_npy<T: Element>(path: impl AsRef<Path>, chunks: impl Into<Chunks>) -
     let grid = Grid::new(&h.shape, &chunks.into(), std::mem::size_of::<T>())?;
     let offsets: Vec<Vec<usize>> = (0..grid.ndim()).map(|a| grid.offsets(a)).collect();
     let g = grid.clone();
-    let header = std::sync::Arc::new(h);
-    Ok(Array::layer(
+    let header = Arc::new(h);
+    Ok(Array::builtin_layer(
         "from-npy",
         grid,
         |_| Vec::new(),
-        |idx| {
-            let (path, h) = (path.clone(), header.clone());
-            let lo: Vec<usize> = idx.iter().enumerate().map(|(a, &i)| offsets[a][i]).collect();
-            let shape = g.block_shape(idx);
-            Box::new(move |_| read_block::<T>(&path, &h, big, &lo, &shape).map_err(|e| fail(e.to_string())))
+        |idx| ReadBlock {
+            path: path.clone(),
+            header: header.clone(),
+            big,
+            lo: idx.iter().enumerate().map(|(a, &i)| offsets[a][i]).collect(),
+            shape: g.block_shape(idx),
+            _element: PhantomData,
         },
     ))
+}
+
+/// The task reading one block of a file, as data (a cluster's workers read the same path).
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub(super) struct ReadBlock<T: Element> {
+    path: PathBuf,
+    header: Arc<Header>,
+    big: bool,
+    lo: Vec<usize>,
+    shape: Vec<usize>,
+    #[serde(skip)]
+    _element: PhantomData<fn() -> T>,
+}
+
+impl<T: Element> BlockTask for ReadBlock<T> {
+    type Out = T;
+}
+
+impl<T: Element> Builtin for ReadBlock<T> {
+    fn run(&self, _: Vec<Value>) -> std::result::Result<Value, TaskError> {
+        read_block::<T>(&self.path, &self.header, self.big, &self.lo, &self.shape)
+            .map(value)
+            .map_err(|e| fail(e.to_string()))
+    }
 }
 
 /// The block at `lo` of `shape`: the rows it spans (all of the file for Fortran order),

@@ -2,13 +2,19 @@
 //! blocks it overlaps, in one task; `unify` gives two arrays common blocks along the axes
 //! an element-wise operation pairs.
 
+use std::marker::PhantomData;
 use std::ops::Range;
 
 use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, Axis, IxDyn, Slice};
 
+use serde::{Deserialize, Serialize};
+
 use super::chunks::{Chunks, Grid, starts};
+use super::task::BlockTask;
 use super::{Array, Element, input_ref};
-use crate::value::Value;
+use crate::error::TaskError;
+use crate::remote::Builtin;
+use crate::value::{Value, value};
 
 impl<T: Element> Array<T> {
     /// The same array cut into other blocks (see [`Chunks`]); each new block is copied
@@ -51,28 +57,50 @@ impl<T: Element> Array<T> {
             idx.iter().enumerate().map(|(a, &i)| overlapping(&old[a], new[a][i]..new[a][i + 1])).collect()
         };
         let blocks = self.blocks();
-        Array::layer(
+        Array::builtin_layer(
             "rechunk",
             to.clone(),
             |idx| product(&overlaps(idx)).iter().map(|j| blocks[from.flat(j)].clone()).collect(),
-            |idx| {
-                let sources = product(&overlaps(idx));
-                let lo: Vec<usize> = idx.iter().enumerate().map(|(a, &i)| new[a][i]).collect();
-                let shape = to.block_shape(idx);
-                let starts: Vec<Vec<usize>> =
-                    sources.iter().map(|j| j.iter().enumerate().map(|(a, &k)| old[a][k]).collect()).collect();
-                Box::new(move |inputs: Vec<Value>| {
-                    if let [one] = inputs.as_slice() {
-                        return Ok(window(input_ref::<T>(one)?.view(), &starts[0], &lo, &shape).to_owned());
-                    }
-                    let mut out = ArrayD::<T>::default(IxDyn(&shape));
-                    for (v, start) in inputs.iter().zip(&starts) {
-                        copy_overlap(&input_ref::<T>(v)?.view(), start, &mut out.view_mut(), &lo);
-                    }
-                    Ok(out)
-                })
+            |idx| Assemble {
+                starts: product(&overlaps(idx))
+                    .iter()
+                    .map(|j| j.iter().enumerate().map(|(a, &k)| old[a][k]).collect())
+                    .collect(),
+                lo: idx.iter().enumerate().map(|(a, &i)| new[a][i]).collect(),
+                shape: to.block_shape(idx),
+                _element: PhantomData,
             },
         )
+    }
+}
+
+/// The task making a block at `lo` of `shape` from the old blocks it overlaps (its inputs,
+/// which start at `starts`), as data.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub(super) struct Assemble<T: Element> {
+    starts: Vec<Vec<usize>>,
+    lo: Vec<usize>,
+    shape: Vec<usize>,
+    #[serde(skip)]
+    _element: PhantomData<fn() -> T>,
+}
+
+impl<T: Element> BlockTask for Assemble<T> {
+    type Out = T;
+}
+
+impl<T: Element> Builtin for Assemble<T> {
+    fn run(&self, inputs: Vec<Value>) -> Result<Value, TaskError> {
+        let (starts, lo, shape) = (&self.starts, &self.lo, &self.shape);
+        if let [one] = inputs.as_slice() {
+            return Ok(value(window(input_ref::<T>(one)?.view(), &starts[0], lo, shape).to_owned()));
+        }
+        let mut out = ArrayD::<T>::default(IxDyn(shape));
+        for (v, start) in inputs.iter().zip(starts) {
+            copy_overlap(&input_ref::<T>(v)?.view(), start, &mut out.view_mut(), lo);
+        }
+        Ok(value(out))
     }
 }
 

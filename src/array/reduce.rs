@@ -303,14 +303,6 @@ impl<T: Element, F: Fold<T>> Builtin for FoldTask<T, F> {
             }
         }
     }
-
-    fn encode(&self) -> std::result::Result<Vec<u8>, String> {
-        super::task::encode(self)
-    }
-
-    fn decode(bytes: &[u8]) -> std::result::Result<Self, String> {
-        super::task::decode(bytes)
-    }
 }
 
 /// The decoders of every reduction's steps, per element type.

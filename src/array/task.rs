@@ -1,9 +1,10 @@
 //! An array's tasks as data, so that a Dask cluster's workers run them too: blocks made
-//! from nothing ([`Make`]: constants, ranges, random numbers) here, element-wise operations
-//! (`elementwise.rs`) and the steps of reductions (`reduce::FoldTask`). All run here through
-//! the same [`Builtin::run`]. A block held in memory (`from_array`) travels as data.
-//! `mapv`, `astype`, slicing, rechunking, layout changes and linear algebra are still
-//! closures, which stay in this process.
+//! from nothing ([`Make`]: constants, ranges, random numbers) here, blocks read from Zarr
+//! stores and `.npy` files (`zarr.rs`, `npy.rs`), rechunked blocks (`rechunk.rs`),
+//! element-wise operations (`elementwise.rs`) and the steps of reductions
+//! (`reduce::FoldTask`). All run here through the same [`Builtin::run`]. A block held in
+//! memory (`from_array`) travels as data. `mapv`, `astype`, slicing, layout changes, linear
+//! algebra and writing files are still closures, which stay in this process.
 
 use std::any::TypeId;
 use std::io::{Read, Write};
@@ -64,31 +65,19 @@ impl<T: Element> Builtin for Make<T> {
             }
         }
     }
-
-    fn encode(&self) -> Result<Vec<u8>, String> {
-        encode(self)
-    }
-
-    fn decode(bytes: &[u8]) -> Result<Self, String> {
-        decode(bytes)
-    }
-}
-
-/// An array task's parameters as bytes (bincode, through polars' serializer).
-pub(super) fn encode<S: Serialize>(task: &S) -> Result<Vec<u8>, String> {
-    pl_serialize::serialize_to_bytes::<_, false>(task).map_err(|e| format!("an array task cannot be encoded: {e}"))
-}
-
-/// The parameters [`encode`] wrote.
-pub(super) fn decode<S: DeserializeOwned>(bytes: &[u8]) -> Result<S, String> {
-    pl_serialize::deserialize_from_reader::<_, _, false>(bytes)
-        .map_err(|e| format!("an array task that does not read back ({e}): client and worker differ?"))
 }
 
 /// The decoders of every array task, per element type.
 pub(crate) fn decoders() -> Vec<(&'static str, Decoder)> {
     macro_rules! makes {
-        ($($t:ty),*) => { vec![$(decoder::<Make<$t>>(),)*] };
+        ($($t:ty),*) => {
+            vec![$(
+                decoder::<Make<$t>>(),
+                decoder::<super::zarr::ReadChunk<$t>>(),
+                decoder::<super::npy::ReadBlock<$t>>(),
+                decoder::<super::rechunk::Assemble<$t>>(),
+            )*]
+        };
     }
     let mut all = makes!(f32, f64, i8, i16, i32, i64, u8, u16, u32, u64, bool);
     all.extend(super::reduce::decoders());
@@ -138,7 +127,8 @@ mod tests {
     #[test]
     fn made_blocks_and_accumulators_survive_the_wire() {
         let make = Make::<i16>::IntRange { lo: 2, hi: 5, start: 10, step: -3 };
-        let back: Make<i16> = Builtin::decode(&Builtin::encode(&make).expect("encodes")).expect("decodes");
+        let bytes = crate::remote::encode_builtin(&make).expect("encodes");
+        let back: Make<i16> = crate::remote::decode_builtin(&bytes).expect("decodes");
         let block = take::<ArrayD<i16>>(back.run(Vec::new()).expect("runs")).expect("a block");
         assert_eq!(block.into_raw_vec_and_offset().0, [4, 1, -2]);
         let overflow = Make::<u8>::IntRange { lo: 0, hi: 2, start: 255, step: 1 };

@@ -13,14 +13,17 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use ndarray::{ArrayD, Axis, IxDyn, Slice};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
 
 use super::chunks::{Grid, regular, show};
 use super::element::{read_values, type_mismatch};
+use super::task::BlockTask;
 use super::{Array, Element, fail, input_ref};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, TaskError};
 use crate::key::Key;
 use crate::node::{Node, Op};
+use crate::remote::Builtin;
 use crate::value::{Value, value};
 
 /// How chunks are compressed when written.
@@ -58,7 +61,7 @@ impl Default for ZarrOptions {
 }
 
 /// A bytes-to-bytes step of a chunk's encoding.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 enum Codec {
     Blosc,
     Gzip,
@@ -68,7 +71,7 @@ enum Codec {
 }
 
 /// What the metadata of a store says, in the terms this module reads chunks by.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 struct Meta {
     shape: Vec<usize>,
     chunk: Vec<usize>,
@@ -77,16 +80,18 @@ struct Meta {
     /// The axes order the chunk's bytes are in (C order: `0..n`).
     order: Vec<usize>,
     codecs: Vec<Codec>,
+    /// (Not sent with a chunk's task, which carries the fill value itself.)
+    #[serde(skip)]
     fill: Json,
     /// Chunk file name: prefix, separator.
-    prefix: Option<&'static str>,
+    prefix: Option<String>,
     separator: String,
 }
 
 impl Meta {
     fn key(&self, idx: &[usize]) -> String {
         let parts: Vec<String> = idx.iter().map(ToString::to_string).collect();
-        match (self.prefix, parts.is_empty()) {
+        match (self.prefix.as_deref(), parts.is_empty()) {
             (Some(p), true) => p.to_string(),
             (Some(p), false) => format!("{p}{}{}", self.separator, parts.join(&self.separator)),
             (None, true) => "0".into(),
@@ -177,7 +182,7 @@ fn meta_v3(path: &Path, m: &Json) -> Result<Meta> {
     let chunk = usizes(&m["chunk_grid"]["configuration"]["chunk_shape"], path, "chunk_shape")?;
     let dtype = m["data_type"].as_str().ok_or_else(|| bad(path, "'data_type' is not a simple type"))?;
     let enc = &m["chunk_key_encoding"];
-    let (prefix, default_sep) = if enc["name"].as_str() == Some("v2") { (None, ".") } else { (Some("c"), "/") };
+    let (prefix, default_sep) = if enc["name"].as_str() == Some("v2") { (None, ".") } else { (Some("c".into()), "/") };
     let separator = enc["configuration"]["separator"].as_str().unwrap_or(default_sep).to_string();
     let mut order: Vec<usize> = (0..shape.len()).collect();
     let mut big_endian = false;
@@ -271,15 +276,32 @@ pub fn from_zarr<T: Element>(store: impl AsRef<Path>) -> Result<Array<T>> {
     let grid = Grid { shape: meta.shape.clone(), chunks };
     let g = grid.clone();
     let meta = Arc::new(meta);
-    Ok(Array::layer(
+    Ok(Array::builtin_layer(
         "from-zarr",
         grid,
         |_| Vec::new(),
-        |idx| {
-            let (file, meta, shape) = (store.join(meta.key(idx)), meta.clone(), g.block_shape(idx));
-            Box::new(move |_| read_chunk::<T>(&file, &meta, &shape, fill).map_err(|e| fail(e.to_string())))
-        },
+        |idx| ReadChunk { file: store.join(meta.key(idx)), meta: meta.clone(), shape: g.block_shape(idx), fill },
     ))
+}
+
+/// The task reading one chunk of a store, as data (a cluster's workers read the same path).
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub(super) struct ReadChunk<T: Element> {
+    file: PathBuf,
+    meta: Arc<Meta>,
+    shape: Vec<usize>,
+    fill: T,
+}
+
+impl<T: Element> BlockTask for ReadChunk<T> {
+    type Out = T;
+}
+
+impl<T: Element> Builtin for ReadChunk<T> {
+    fn run(&self, _: Vec<Value>) -> std::result::Result<Value, TaskError> {
+        read_chunk::<T>(&self.file, &self.meta, &self.shape, self.fill).map(value).map_err(|e| fail(e.to_string()))
+    }
 }
 
 /// The largest chunk `from_zarr` accepts, so that a store's metadata cannot ask for more
@@ -487,7 +509,7 @@ fn metadata<T: Element>(shape: &[usize], chunk: &[usize], o: &ZarrOptions) -> (&
         order: (0..shape.len()).collect(),
         codecs,
         fill: fill.clone(),
-        prefix: if o.version == 3 { Some("c") } else { None },
+        prefix: if o.version == 3 { Some("c".into()) } else { None },
         separator: if o.version == 3 { "/".into() } else { ".".into() },
     };
     if o.version == 2 {

@@ -8,7 +8,6 @@
 
 use std::sync::Arc;
 
-use polars::polars_utils::pl_serialize;
 use polars::prelude::{DataFrame as PlFrame, *};
 use serde::{Deserialize, Serialize};
 
@@ -141,22 +140,6 @@ impl Builtin for FrameTask {
         };
         out.map(value).map_err(polars_failed)
     }
-
-    fn encode(&self) -> Result<Vec<u8>, String> {
-        pl_serialize::serialize_to_bytes::<_, false>(self).map_err(|e| {
-            format!("its polars plan cannot be sent ({}); a function inside an expression stays local", first_line(&e))
-        })
-    }
-
-    fn decode(bytes: &[u8]) -> Result<Self, String> {
-        pl_serialize::deserialize_from_reader::<_, _, false>(bytes).map_err(|e| {
-            format!("a dataframe task that does not read back ({}): client and worker differ?", first_line(&e))
-        })
-    }
-}
-
-fn first_line(e: &PolarsError) -> String {
-    super::source::first_line(&e.to_string())
 }
 
 /// Takes an input of type `T`.
@@ -180,8 +163,8 @@ mod tests {
     /// A task read back from its bytes runs as the original does (rows sorted: groups and
     /// joins come in no particular order).
     fn round_trip(task: &FrameTask, inputs: Vec<Value>) -> PlFrame {
-        let bytes = Builtin::encode(task).expect("encodes");
-        let back = FrameTask::decode(&bytes).expect("decodes");
+        let bytes = crate::remote::encode_builtin(task).expect("encodes");
+        let back: FrameTask = crate::remote::decode_builtin(&bytes).expect("decodes");
         let sorted = |v: Value| {
             let df = take::<PlFrame>(v).expect("a frame");
             let by: Vec<String> = df.get_column_names().iter().map(|c| c.to_string()).collect();
@@ -221,7 +204,8 @@ mod tests {
     fn an_expression_with_a_closure_cannot_be_sent() {
         let udf = col("v").map(|c| Ok(c), |_, f| Ok(f.clone()));
         let task = FrameTask::Partition { source: Source::Task(None), ops: vec![PartitionOp::Select(vec![udf])] };
-        let err = Builtin::encode(&task).expect_err("a closure");
-        assert!(err.starts_with("its polars plan cannot be sent ("), "{err}");
+        let err = crate::remote::encode_builtin(&task).expect_err("a closure");
+        assert!(err.starts_with("its parameters cannot be sent ("), "{err}");
+        assert!(err.ends_with("a Rust function inside an expression stays in this process"), "{err}");
     }
 }

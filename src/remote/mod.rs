@@ -33,6 +33,10 @@ use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::sync::{Arc, PoisonError, RwLock};
 
+use polars::polars_utils::pl_serialize;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
 use crate::call::{ArgSlot, Callable, fallible_task_fn, task_fn};
 use crate::codec;
 use crate::delayed::{Delayed, IntoArgs, split};
@@ -175,14 +179,10 @@ pub(crate) enum Slot {
 }
 
 /// One of rask's own tasks as data: it runs here, and a worker rebuilds it from its bytes
-/// (looked up by its type's name in [`builtin_decoder`]) and runs the same code.
-pub(crate) trait Builtin: Send + Sync + Sized + 'static {
+/// (its serde form, found by its type's name in [`builtin_decoder`]) and runs the same code.
+pub(crate) trait Builtin: Serialize + DeserializeOwned + Send + Sync + 'static {
     /// Runs the task on its inputs (dependency results, in order).
     fn run(&self, inputs: Vec<Value>) -> Result<Value, TaskError>;
-    /// Its parameters as bytes, or why they cannot be sent (one line).
-    fn encode(&self) -> Result<Vec<u8>, String>;
-    /// The task [`encode`](Builtin::encode) wrote.
-    fn decode(bytes: &[u8]) -> Result<Self, String>;
 }
 
 /// A built-in task, type-erased, for its recipe.
@@ -196,8 +196,26 @@ impl<B: Builtin> EncodeBuiltin for B {
         std::any::type_name::<B>()
     }
     fn encode(&self) -> Result<Vec<u8>, String> {
-        Builtin::encode(self)
+        encode_builtin(self)
     }
+}
+
+/// A built-in task's parameters as bytes (bincode, through polars' serializer, which also
+/// writes polars' expressions and frames), or why they cannot be sent.
+pub(crate) fn encode_builtin<B: Builtin>(task: &B) -> Result<Vec<u8>, String> {
+    pl_serialize::serialize_to_bytes::<_, false>(task).map_err(|e| {
+        let why = e.to_string();
+        format!(
+            "its parameters cannot be sent ({}); a Rust function inside an expression stays in this process",
+            why.lines().next().unwrap_or(&why).trim()
+        )
+    })
+}
+
+/// The task [`encode_builtin`] wrote.
+pub(crate) fn decode_builtin<B: Builtin>(bytes: &[u8]) -> Result<B, String> {
+    pl_serialize::deserialize_from_reader::<_, _, false>(bytes)
+        .map_err(|e| format!("a task that does not read back ({e}): client and worker differ?"))
 }
 
 /// A node running the built-in `task` on `deps`, here or on a cluster's workers.
@@ -213,7 +231,7 @@ pub(crate) type Decoder = fn(&[u8]) -> Result<Box<TaskFn>, String>;
 /// The decoder of built-in tasks of type `B`, under the type's name.
 pub(crate) fn decoder<B: Builtin>() -> (&'static str, Decoder) {
     fn decode<B: Builtin>(bytes: &[u8]) -> Result<Box<TaskFn>, String> {
-        let task = B::decode(bytes)?;
+        let task = decode_builtin::<B>(bytes)?;
         Ok(Box::new(move |inputs| task.run(inputs)))
     }
     (std::any::type_name::<B>(), decode::<B>)

@@ -431,6 +431,18 @@ fn array_blocks_elementwise_work_and_reductions_run_on_the_workers_and_match_loc
     assert_eq!(mixed.compute_with(&client).expect("cluster"), mixed.compute().expect("local"));
     let ints = (10i64 - &held) % 7;
     assert_eq!(ints.compute_with(&client).expect("cluster"), ints.compute().expect("local"));
+    // Blocks read from files by the workers (the same paths), and rechunked to line up.
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("arrays-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a directory");
+    let x32 = da::random(&[300, 16], [64, 16], 3).expect("random").astype::<f32>();
+    da::to_zarr(dir.join("x.zarr"), &x32).expect("written here");
+    da::to_npy(dir.join("x.npy"), &x32).expect("written here");
+    let z = da::from_zarr::<f32>(dir.join("x.zarr")).expect("a store");
+    let unit = &z / &z.norm(da::axis(1).keepdims());
+    assert_eq!(unit.compute_with(&client).expect("cluster"), unit.compute().expect("local"));
+    let n = da::from_npy::<f32>(dir.join("x.npy"), [100, 8]).expect("a file");
+    let diff = (&z - &n).abs().max(da::All);
+    assert_eq!(diff.compute_with(&client).expect("cluster").sum(), 0.0);
     // A closure (mapv) stays local: refused, named.
     let err = x.mapv(|v| v * 2.0).sum(da::All).compute_with(&client).expect_err("refused");
     assert!(err.to_string().starts_with("cluster: task '('mapv-"), "{err}");
