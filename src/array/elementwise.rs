@@ -1,8 +1,8 @@
 //! Element-wise operations: arithmetic and comparisons between arrays with NumPy's
 //! broadcasting rules, with scalars, and math functions. One task per output block; a block
 //! an operation owns alone (the last reader of its input) is updated in place. Every
-//! operation but `mapv` and `astype` is a task as data (`NumberTask`, `CompareTask`,
-//! `LogicTask`, `FloatTask`), which a Dask cluster's workers run too.
+//! operation but `mapv` is a task as data (`NumberTask`, `CompareTask`, `LogicTask`,
+//! `FloatTask`, `Astype`), which a Dask cluster's workers run too.
 
 use std::marker::PhantomData;
 use std::ops;
@@ -535,10 +535,49 @@ impl<T: Float> Builtin for FloatTask<T> {
     }
 }
 
+/// The task converting a block of `T`s to `U`s, as data.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub(crate) struct Astype<T: Number, U: Number> {
+    #[serde(skip)]
+    _types: PhantomData<fn(T) -> U>,
+}
+
+impl<T: Number, U: Number> BlockTask for Astype<T, U> {
+    type Out = U;
+}
+
+impl<T: Number, U: Number> Builtin for Astype<T, U> {
+    fn run(&self, inputs: Vec<Value>) -> std::result::Result<Value, TaskError> {
+        let mut bad = None;
+        let out = one::<T>(inputs)?.mapv(|x| {
+            num_traits::cast::<T, U>(x).unwrap_or_else(|| {
+                bad.get_or_insert(x);
+                U::zero()
+            })
+        });
+        match bad {
+            None => Ok(value(out)),
+            Some(x) => Err(fail(format!("astype: {x} does not fit {}", U::DTYPE))),
+        }
+    }
+}
+
 /// The decoders of every element-wise task, per element type.
 pub(super) fn decoders() -> Vec<(&'static str, Decoder)> {
+    macro_rules! casts {
+        ($from:ty: $($to:ty),*) => { [$(decoder::<Astype<$from, $to>>(),)*] };
+    }
     macro_rules! numbers {
-        ($($t:ty),*) => { vec![$(decoder::<NumberTask<$t>>(), decoder::<CompareTask<$t>>(),)*] };
+        ($($t:ty),*) => {
+            vec![$(
+                decoder::<NumberTask<$t>>(),
+                decoder::<CompareTask<$t>>(),
+            )*]
+            .into_iter()
+            $(.chain(casts!($t: f32, f64, i8, i16, i32, i64, u8, u16, u32, u64)))*
+            .collect::<Vec<_>>()
+        };
     }
     let mut all = numbers!(f32, f64, i8, i16, i32, i64, u8, u16, u32, u64);
     all.extend([
@@ -579,8 +618,7 @@ impl<T: Number> Array<T> {
     }
 
     /// The elements converted to another number type; a value the type cannot hold (NaN or
-    /// out of range for an integer) fails the task, naming the value. (A closure: it runs
-    /// in this process only, not on a cluster.)
+    /// out of range for an integer) fails the task, naming the value.
     ///
     /// ```
     /// use rask::prelude::*;
@@ -590,19 +628,7 @@ impl<T: Number> Array<T> {
     /// # Ok::<(), rask::Error>(())
     /// ```
     pub fn astype<U: Number>(&self) -> Array<U> {
-        self.map_layer("astype", |b: ArrayD<T>| {
-            let mut bad = None;
-            let out = b.mapv(|x| {
-                num_traits::cast::<T, U>(x).unwrap_or_else(|| {
-                    bad.get_or_insert(x);
-                    U::zero()
-                })
-            });
-            match bad {
-                None => Ok(out),
-                Some(x) => Err(fail(format!("astype: {x} does not fit {}", U::DTYPE))),
-            }
-        })
+        self.map_task("astype", Astype::<T, U> { _types: PhantomData })
     }
 
     /// `self op other`, `other` an array (broadcast) or a scalar.

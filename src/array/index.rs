@@ -6,13 +6,18 @@
 //! that reads the input blocks its positions fall in.
 
 use std::collections::HashMap;
+use std::marker::PhantomData;
 
 use ndarray::{ArrayD, Axis, IxDyn, Slice, SliceInfoElem};
+use serde::{Deserialize, Serialize};
 
 use super::chunks::{Grid, show};
 use super::rechunk::product;
+use super::task::BlockTask;
 use super::{Array, Element, input};
-use crate::value::Value;
+use crate::error::TaskError;
+use crate::remote::Builtin;
+use crate::value::{Value, value};
 
 /// What an input axis keeps.
 enum Pick {
@@ -23,7 +28,7 @@ enum Pick {
 }
 
 /// Positions of one output block along one input axis that come from one input block.
-#[derive(Clone)]
+#[derive(Clone, Serialize, Deserialize)]
 struct Run {
     block: usize,
     local: Vec<usize>,
@@ -182,7 +187,7 @@ impl<T: Element> Array<T> {
         let blocks = self.blocks();
         let ones: Vec<usize> = (0..picks.len()).filter(|&a| matches!(picks[a], Pick::One(_))).collect();
         let g = out.clone();
-        Array::layer(
+        Array::builtin_layer(
             op,
             out,
             |idx| {
@@ -216,35 +221,68 @@ impl<T: Element> Array<T> {
                         }
                     })
                     .collect();
-                let (ones, new_axes, final_shape) = (ones.clone(), new_axes.clone(), g.block_shape(idx));
-                Box::new(move |inputs: Vec<Value>| {
-                    let inputs: Vec<ArrayD<T>> = inputs.into_iter().map(input::<T>).collect::<Result<_, _>>()?;
-                    let mut out = if combos.len() == 1 {
-                        let (v, gathers) = narrow(&inputs[0], &combos[0]);
-                        gather(v, &combos[0], &gathers)
-                    } else {
-                        let mut out = ArrayD::<T>::default(IxDyn(&full));
-                        for (c, &s) in combos.iter().zip(&sources) {
-                            let (v, gathers) = narrow(&inputs[s], c);
-                            let mut dst = out.view_mut();
-                            for (a, r) in c.iter().enumerate() {
-                                dst.slice_axis_inplace(Axis(a), Slice::from(r.at..r.at + r.local.len()));
-                            }
-                            dst.assign(&gather(v, c, &gathers));
-                        }
-                        out
-                    };
-                    for &a in ones.iter().rev() {
-                        out = out.index_axis_move(Axis(a), 0);
-                    }
-                    for &p in &new_axes {
-                        out.insert_axis_inplace(Axis(p));
-                    }
-                    debug_assert_eq!(out.shape(), final_shape.as_slice());
-                    Ok(out)
-                })
+                Select {
+                    combos,
+                    sources,
+                    full,
+                    ones: ones.clone(),
+                    new_axes: new_axes.clone(),
+                    shape: g.block_shape(idx),
+                    _element: PhantomData,
+                }
             },
         )
+    }
+}
+
+/// The task making one output block of a slice or a take, as data: from its inputs, the
+/// positions `combos` (per combination of input blocks, read from input `sources[i]`) into
+/// a block of `full` (the input's rank), then the axes `ones` dropped and `new_axes`
+/// inserted, giving `shape`.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub(super) struct Select<T: Element> {
+    combos: Vec<Vec<Run>>,
+    sources: Vec<usize>,
+    full: Vec<usize>,
+    ones: Vec<usize>,
+    new_axes: Vec<usize>,
+    shape: Vec<usize>,
+    #[serde(skip)]
+    _element: PhantomData<fn() -> T>,
+}
+
+impl<T: Element> BlockTask for Select<T> {
+    type Out = T;
+}
+
+impl<T: Element> Builtin for Select<T> {
+    fn run(&self, inputs: Vec<Value>) -> Result<Value, TaskError> {
+        let combos = &self.combos;
+        let inputs: Vec<ArrayD<T>> = inputs.into_iter().map(input::<T>).collect::<Result<_, _>>()?;
+        let mut out = if combos.len() == 1 {
+            let (v, gathers) = narrow(&inputs[0], &combos[0]);
+            gather(v, &combos[0], &gathers)
+        } else {
+            let mut out = ArrayD::<T>::default(IxDyn(&self.full));
+            for (c, &s) in combos.iter().zip(&self.sources) {
+                let (v, gathers) = narrow(&inputs[s], c);
+                let mut dst = out.view_mut();
+                for (a, r) in c.iter().enumerate() {
+                    dst.slice_axis_inplace(Axis(a), Slice::from(r.at..r.at + r.local.len()));
+                }
+                dst.assign(&gather(v, c, &gathers));
+            }
+            out
+        };
+        for &a in self.ones.iter().rev() {
+            out = out.index_axis_move(Axis(a), 0);
+        }
+        for &p in &self.new_axes {
+            out.insert_axis_inplace(Axis(p));
+        }
+        debug_assert_eq!(out.shape(), self.shape.as_slice());
+        Ok(value(out))
     }
 }
 

@@ -1,14 +1,39 @@
 //! Operations that move blocks around: `transpose`, `matmul`/`dot` by blocks,
 //! `concatenate` and `stack`.
 
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use ndarray::{ArrayD, Axis, Ix2, IxDyn, LinalgScalar};
+use serde::{Deserialize, Serialize};
 
 use super::chunks::{Grid, show};
+use super::task::BlockTask;
 use super::{Array, Element, Number, fail, input};
+use crate::error::TaskError;
 use crate::key::Key;
-use crate::value::Value;
+use crate::remote::Builtin;
+use crate::value::{Value, value};
+
+/// The task permuting a block's axes, as data.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub(super) struct Transpose<T: Element> {
+    perm: Vec<usize>,
+    #[serde(skip)]
+    _element: PhantomData<fn() -> T>,
+}
+
+impl<T: Element> BlockTask for Transpose<T> {
+    type Out = T;
+}
+
+impl<T: Element> Builtin for Transpose<T> {
+    fn run(&self, mut inputs: Vec<Value>) -> Result<Value, TaskError> {
+        let b = input::<T>(inputs.pop().ok_or_else(|| fail("a transpose without its block"))?)?;
+        Ok(value(b.permuted_axes(IxDyn(&self.perm))))
+    }
+}
 
 impl<T: Element> Array<T> {
     /// The axes reversed (`x.T` in NumPy); blocks are not copied.
@@ -44,7 +69,7 @@ impl<T: Element> Array<T> {
         };
         let perm = axes.to_vec();
         let blocks = self.blocks();
-        Array::layer(
+        Array::builtin_layer(
             "transpose",
             out,
             |idx| {
@@ -52,10 +77,7 @@ impl<T: Element> Array<T> {
                 perm.iter().zip(idx).for_each(|(&a, &i)| from[a] = i);
                 vec![blocks[grid.flat(&from)].clone()]
             },
-            |_| {
-                let perm = perm.clone();
-                Box::new(move |mut inputs: Vec<Value>| Ok(input::<T>(inputs.remove(0))?.permuted_axes(IxDyn(&perm))))
-            },
+            |_| Transpose { perm: perm.clone(), _element: PhantomData },
         )
     }
 

@@ -2,9 +2,10 @@
 //! from nothing ([`Make`]: constants, ranges, random numbers) here, blocks read from Zarr
 //! stores and `.npy` files (`zarr.rs`, `npy.rs`), rechunked blocks (`rechunk.rs`),
 //! element-wise operations (`elementwise.rs`) and the steps of reductions
-//! (`reduce::FoldTask`). All run here through the same [`Builtin::run`]. A block held in
-//! memory (`from_array`) travels as data. `mapv`, `astype`, slicing, layout changes, linear
-//! algebra and writing files are still closures, which stay in this process.
+//! (`reduce::FoldTask`), slices and takes (`index.rs`) and transposes (`layout.rs`). All run
+//! here through the same [`Builtin::run`]. A block held in memory (`from_array`) travels as
+//! data. `mapv`, `concatenate`, `stack`, `matmul`, linear algebra and writing files are
+//! still closures, which stay in this process.
 
 use std::any::TypeId;
 use std::io::{Read, Write};
@@ -76,6 +77,8 @@ pub(crate) fn decoders() -> Vec<(&'static str, Decoder)> {
                 decoder::<super::zarr::ReadChunk<$t>>(),
                 decoder::<super::npy::ReadBlock<$t>>(),
                 decoder::<super::rechunk::Assemble<$t>>(),
+                decoder::<super::index::Select<$t>>(),
+                decoder::<super::layout::Transpose<$t>>(),
             )*]
         };
     }

@@ -75,11 +75,8 @@ fn seed_query(args: &[String], client: &Client) {
     let dir =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../target/bench-data/seed-{files}x{rows}"));
     let pattern = generate_seed_data(&dir, files, rows).expect("the seed data is written");
-    let query = dd::read_csv(&pattern)
-        .expect("the files are there")
-        .filter(col("response_len").gt_eq(lit(500)))
-        .groupby(["category"])
-        .agg([col("score").mean()]);
+    let frame = dd::read_csv(&pattern).expect("the files are there");
+    let query = frame.filter(col("response_len").gt_eq(lit(500))).groupby(["category"]).agg([col("score").mean()]);
     let (mut local, mut cluster) = (f64::INFINITY, f64::INFINITY);
     for _ in 0..rounds {
         let t = Instant::now();
@@ -90,7 +87,7 @@ fn seed_query(args: &[String], client: &Client) {
         cluster = cluster.min(t.elapsed().as_secs_f64());
         assert_eq!(here.height(), there.height());
     }
-    println!("seed query: {files} files x {rows} rows, {} partitions, best of {rounds}", query.npartitions());
+    println!("seed query: {files} files x {rows} rows, {} partitions, best of {rounds}", frame.npartitions());
     println!("{:<52} {:>8.3} s", "rask, local scheduler (threads)", local);
     println!(
         "{:<52} {:>8.3} s {:>9.2}x local",

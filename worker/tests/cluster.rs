@@ -443,6 +443,11 @@ fn array_blocks_elementwise_work_and_reductions_run_on_the_workers_and_match_loc
     let n = da::from_npy::<f32>(dir.join("x.npy"), [100, 8]).expect("a file");
     let diff = (&z - &n).abs().max(da::All);
     assert_eq!(diff.compute_with(&client).expect("cluster").sum(), 0.0);
+    // Slices, takes, transposes and conversions.
+    let cut = z.slice(da::s![10..200;3, ..8]).t().astype::<f64>().sum(0);
+    assert_eq!(cut.compute_with(&client).expect("cluster"), cut.compute().expect("local"));
+    let picked = held.take(0, &[5, 1, 59, 30]).slice(da::s![.., -1]);
+    assert_eq!(picked.compute_with(&client).expect("cluster"), picked.compute().expect("local"));
     // A closure (mapv) stays local: refused, named.
     let err = x.mapv(|v| v * 2.0).sum(da::All).compute_with(&client).expect_err("refused");
     assert!(err.to_string().starts_with("cluster: task '('mapv-"), "{err}");
