@@ -15,23 +15,64 @@ use crate::key::Key;
 use crate::remote::Builtin;
 use crate::value::{Value, value};
 
-/// The task permuting a block's axes, as data.
+/// How a block's axes change.
+#[derive(Clone, Serialize, Deserialize)]
+enum Layout {
+    /// The axes in this order.
+    Permute(Vec<usize>),
+    /// A new axis of length 1 at this position.
+    ExpandDims(usize),
+}
+
+/// The task changing a block's axes (no element moves), as data.
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(bound = "")]
-pub(super) struct Transpose<T: Element> {
-    perm: Vec<usize>,
+pub(super) struct Reshape<T: Element> {
+    op: Layout,
     #[serde(skip)]
     _element: PhantomData<fn() -> T>,
 }
 
-impl<T: Element> BlockTask for Transpose<T> {
+impl<T: Element> BlockTask for Reshape<T> {
     type Out = T;
 }
 
-impl<T: Element> Builtin for Transpose<T> {
+impl<T: Element> Builtin for Reshape<T> {
     fn run(&self, mut inputs: Vec<Value>) -> Result<Value, TaskError> {
-        let b = input::<T>(inputs.pop().ok_or_else(|| fail("a transpose without its block"))?)?;
-        Ok(value(b.permuted_axes(IxDyn(&self.perm))))
+        let b = input::<T>(inputs.pop().ok_or_else(|| fail("a reshaping task without its block"))?)?;
+        Ok(value(match &self.op {
+            Layout::Permute(perm) => b.permuted_axes(IxDyn(perm)),
+            Layout::ExpandDims(axis) => b.insert_axis(Axis(*axis)),
+        }))
+    }
+}
+
+/// The task making one block of a matrix product, a block of `shape`, from `nk` blocks of
+/// the left side's row and then `nk` of the right side's column, as data.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub(super) struct MatMul<T: Number + LinalgScalar> {
+    nk: usize,
+    shape: Vec<usize>,
+    #[serde(skip)]
+    _element: PhantomData<fn() -> T>,
+}
+
+impl<T: Number + LinalgScalar> BlockTask for MatMul<T> {
+    type Out = T;
+}
+
+impl<T: Number + LinalgScalar> Builtin for MatMul<T> {
+    fn run(&self, inputs: Vec<Value>) -> Result<Value, TaskError> {
+        let (nk, shape) = (self.nk, &self.shape);
+        let blocks: Vec<ArrayD<T>> = inputs.into_iter().map(input::<T>).collect::<Result<_, _>>()?;
+        let mut acc = ndarray::Array2::<T>::zeros((shape[0], shape[1]));
+        for k in 0..nk {
+            let l = blocks[k].view().into_dimensionality::<Ix2>().map_err(|e| fail(e.to_string()))?;
+            let r = blocks[nk + k].view().into_dimensionality::<Ix2>().map_err(|e| fail(e.to_string()))?;
+            ndarray::linalg::general_mat_mul(T::one(), &l, &r, T::one(), &mut acc);
+        }
+        Ok(value(acc.into_dyn()))
     }
 }
 
@@ -77,7 +118,7 @@ impl<T: Element> Array<T> {
                 perm.iter().zip(idx).for_each(|(&a, &i)| from[a] = i);
                 vec![blocks[grid.flat(&from)].clone()]
             },
-            |_| Transpose { perm: perm.clone(), _element: PhantomData },
+            |_| Reshape { op: Layout::Permute(perm.clone()), _element: PhantomData },
         )
     }
 
@@ -194,7 +235,7 @@ impl<T: Element> Array<T> {
                     chunks.insert(axis, vec![1]);
                     let src = a.clone();
                     let g = g.clone();
-                    Array::layer(
+                    Array::builtin_layer(
                         "expand-dims",
                         Grid { shape, chunks },
                         move |idx| {
@@ -202,11 +243,7 @@ impl<T: Element> Array<T> {
                             from.remove(axis);
                             vec![src.blocks()[g.flat(&from)].clone()]
                         },
-                        |_| {
-                            Box::new(move |mut inputs: Vec<Value>| {
-                                Ok(input::<T>(inputs.remove(0))?.insert_axis(Axis(axis)))
-                            })
-                        },
+                        |_| Reshape::<T> { op: Layout::ExpandDims(axis), _element: PhantomData },
                     )
                 }
                 Ok(g) => Array::invalid(
@@ -269,7 +306,7 @@ impl<T: Number + LinalgScalar> Array<T> {
         };
         let nk = ga2.chunks[1].len();
         let g = out.clone();
-        let product = Array::layer(
+        let product = Array::builtin_layer(
             "matmul",
             out,
             |idx| {
@@ -277,19 +314,7 @@ impl<T: Number + LinalgScalar> Array<T> {
                 let right = (0..nk).map(|k| b.blocks()[gb2.flat(&[k, idx[1]])].clone());
                 left.chain(right).collect()
             },
-            |idx| {
-                let shape = g.block_shape(idx);
-                Box::new(move |inputs: Vec<Value>| {
-                    let blocks: Vec<ArrayD<T>> = inputs.into_iter().map(input::<T>).collect::<Result<_, _>>()?;
-                    let mut acc = ndarray::Array2::<T>::zeros((shape[0], shape[1]));
-                    for k in 0..nk {
-                        let l = blocks[k].view().into_dimensionality::<Ix2>().map_err(|e| fail(e.to_string()))?;
-                        let r = blocks[nk + k].view().into_dimensionality::<Ix2>().map_err(|e| fail(e.to_string()))?;
-                        ndarray::linalg::general_mat_mul(T::one(), &l, &r, T::one(), &mut acc);
-                    }
-                    Ok(acc.into_dyn())
-                })
-            },
+            |idx| MatMul::<T> { nk, shape: g.block_shape(idx), _element: PhantomData },
         );
         match (ga.ndim(), gb.ndim()) {
             (1, 1) => product.slice(ndarray::s![0, 0]),

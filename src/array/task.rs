@@ -2,10 +2,10 @@
 //! from nothing ([`Make`]: constants, ranges, random numbers) here, blocks read from Zarr
 //! stores and `.npy` files (`zarr.rs`, `npy.rs`), rechunked blocks (`rechunk.rs`),
 //! element-wise operations (`elementwise.rs`) and the steps of reductions
-//! (`reduce::FoldTask`), slices and takes (`index.rs`) and transposes (`layout.rs`). All run
-//! here through the same [`Builtin::run`]. A block held in memory (`from_array`) travels as
-//! data. `mapv`, `concatenate`, `stack`, `matmul`, linear algebra and writing files are
-//! still closures, which stay in this process.
+//! (`reduce::FoldTask`), slices and takes (`index.rs`), transposes, stacks and matrix
+//! products (`layout.rs`). All run here through the same [`Builtin::run`]. A block held in
+//! memory (`from_array`) travels as data. `mapv`, QR/SVD (`linalg.rs`) and writing files
+//! are still closures, which stay in this process.
 
 use std::any::TypeId;
 use std::io::{Read, Write};
@@ -78,11 +78,15 @@ pub(crate) fn decoders() -> Vec<(&'static str, Decoder)> {
                 decoder::<super::npy::ReadBlock<$t>>(),
                 decoder::<super::rechunk::Assemble<$t>>(),
                 decoder::<super::index::Select<$t>>(),
-                decoder::<super::layout::Transpose<$t>>(),
+                decoder::<super::layout::Reshape<$t>>(),
             )*]
         };
     }
+    macro_rules! products {
+        ($($t:ty),*) => { [$(decoder::<super::layout::MatMul<$t>>(),)*] };
+    }
     let mut all = makes!(f32, f64, i8, i16, i32, i64, u8, u16, u32, u64, bool);
+    all.extend(products!(f32, f64, i8, i16, i32, i64, u8, u16, u32, u64));
     all.extend(super::reduce::decoders());
     all.extend(super::elementwise::decoders());
     all

@@ -448,6 +448,13 @@ fn array_blocks_elementwise_work_and_reductions_run_on_the_workers_and_match_loc
     assert_eq!(cut.compute_with(&client).expect("cluster"), cut.compute().expect("local"));
     let picked = held.take(0, &[5, 1, 59, 30]).slice(da::s![.., -1]);
     assert_eq!(picked.compute_with(&client).expect("cluster"), picked.compute().expect("local"));
+    // Joins and products of blocks.
+    let a = x.slice(da::s![..40, ..]);
+    let gram = a.t().matmul(&a);
+    let joined = da::Array::concatenate(&[da::Array::stack(&[a.sum(1), a.max(1)], 1), a.slice(da::s![.., ..2])], 0);
+    for y in [gram, joined] {
+        assert_eq!(y.compute_with(&client).expect("cluster"), y.compute().expect("local"));
+    }
     // A closure (mapv) stays local: refused, named.
     let err = x.mapv(|v| v * 2.0).sum(da::All).compute_with(&client).expect_err("refused");
     assert!(err.to_string().starts_with("cluster: task '('mapv-"), "{err}");
