@@ -2,17 +2,21 @@
 //! tall-and-skinny QR and SVD (TSQR: a QR per row block, then one QR of the stacked `R`s,
 //! as Dask's `tsqr`).
 
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use ndarray::{ArrayD, Ix2, SliceInfoElem, s};
+use serde::{Deserialize, Serialize};
 
 use super::chunks::{Grid, show};
 use super::dense;
 use super::reduce::{Axes, SumOf};
+use super::task::BlockTask;
 use super::{Array, Float, fail, input_ref};
 use crate::error::{Error, Result, TaskError};
 use crate::key::Key;
-use crate::node::{Node, Op};
+use crate::node::Node;
+use crate::remote::{Builtin, Decoder, decoder};
 use crate::value::{Value, take, value};
 
 /// Which norm, as NumPy's `ord=`.
@@ -123,14 +127,105 @@ struct Tsqr {
 }
 
 type Pair<T> = (ArrayD<T>, ArrayD<T>);
+type Three<T> = (ArrayD<T>, ArrayD<T>, ArrayD<T>);
 
-fn node(
-    name: &Arc<str>,
-    idx: &[usize],
-    deps: Vec<Arc<Node>>,
-    f: impl Fn(Vec<Value>) -> std::result::Result<Value, TaskError> + Send + Sync + 'static,
-) -> Arc<Node> {
-    Node::new(Key::block(name.clone(), idx), Op::Call(Box::new(f)), deps)
+/// One step of a TSQR or SVD, as data.
+#[derive(Clone, Serialize, Deserialize)]
+enum Step {
+    /// A row block's `(q, r)`.
+    BlockQr,
+    /// The `(q, r)` of the inputs' `r`s stacked.
+    StackedQr,
+    /// Block `i` of `Q`: the block's `q` times rows `i·n..(i+1)·n` of the stacked `q`
+    /// (times the small SVD's `u` when there is a third input).
+    Q { i: usize, n: usize },
+    /// The small SVD `(u, s, vt)` of the stacked `r`.
+    SmallSvd,
+    /// Part `k` of the input pair or triple.
+    Part(usize),
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub(super) struct LinalgTask<T: Float> {
+    step: Step,
+    #[serde(skip)]
+    _element: PhantomData<fn() -> T>,
+}
+
+impl<T: Float> LinalgTask<T> {
+    fn new(step: Step) -> Self {
+        LinalgTask { step, _element: PhantomData }
+    }
+}
+
+impl<T: Float> BlockTask for LinalgTask<T> {
+    type Out = T;
+}
+
+fn matrix<T: Float>(a: ArrayD<T>) -> std::result::Result<ndarray::Array2<T>, TaskError> {
+    a.into_dimensionality::<Ix2>().map_err(|e| fail(e.to_string()))
+}
+
+impl<T: Float> Builtin for LinalgTask<T> {
+    fn run(&self, inputs: Vec<Value>) -> std::result::Result<Value, TaskError> {
+        let mut it = inputs.into_iter();
+        let mut next = || it.next().ok_or_else(|| fail("a TSQR step is missing an input"));
+        let pair = |v: Value| take::<Pair<T>>(v).map_err(|e| fail(e.to_string()));
+        match self.step {
+            Step::BlockQr => {
+                let b = next()?;
+                let b = input_ref::<T>(&b)?.view().into_dimensionality::<Ix2>().map_err(|e| fail(e.to_string()))?;
+                let (q, r) = dense::qr(b);
+                Ok(value::<Pair<T>>((q.into_dyn(), r.into_dyn())))
+            }
+            Step::StackedQr => {
+                let rs: Vec<ArrayD<T>> = it.map(|v| pair(v).map(|p| p.1)).collect::<std::result::Result<_, _>>()?;
+                let views: Vec<_> = rs.iter().map(|r| r.view()).collect();
+                let all = matrix(ndarray::concatenate(ndarray::Axis(0), &views).map_err(|e| fail(e.to_string()))?)?;
+                let (q, r) = dense::qr(all.view());
+                Ok(value::<Pair<T>>((q.into_dyn(), r.into_dyn())))
+            }
+            Step::Q { i, n } => {
+                let qi = matrix(pair(next()?)?.0)?;
+                let q2 = matrix(pair(next()?)?.0)?;
+                let mut q = qi.dot(&q2.slice(s![i * n..(i + 1) * n, ..]));
+                if let Ok(v) = next() {
+                    let (u, _, _) = take::<Three<T>>(v).map_err(|e| fail(e.to_string()))?;
+                    q = q.dot(&matrix(u)?);
+                }
+                Ok(value(q.into_dyn()))
+            }
+            Step::SmallSvd => {
+                let r = matrix(pair(next()?)?.1)?;
+                let (u, s, vt) = dense::svd(r.view());
+                Ok(value::<Three<T>>((u.into_dyn(), s.into_dyn(), vt.into_dyn())))
+            }
+            Step::Part(k) => {
+                let v = next()?;
+                let part = match (v.downcast_ref::<Pair<T>>(), v.downcast_ref::<Three<T>>()) {
+                    (Some(p), _) => [&p.0, &p.1].get(k).map(|a| (*a).clone()),
+                    (_, Some(t)) => [&t.0, &t.1, &t.2].get(k).map(|a| (*a).clone()),
+                    _ => None,
+                };
+                part.map(value).ok_or_else(|| fail(format!("a TSQR step has no part {k}")))
+            }
+        }
+    }
+}
+
+/// The decoders of the TSQR steps, and the codecs of their pairs and triples of blocks.
+pub(super) fn decoders() -> [(&'static str, Decoder); 2] {
+    [decoder::<LinalgTask<f32>>(), decoder::<LinalgTask<f64>>()]
+}
+
+pub(super) fn codecs() -> Vec<(std::any::TypeId, crate::codec::Codec)> {
+    use super::task::serde_codec as c;
+    vec![c::<Pair<f32>>(), c::<Pair<f64>>(), c::<Three<f32>>(), c::<Three<f64>>()]
+}
+
+fn node<T: Float>(name: &Arc<str>, idx: &[usize], deps: Vec<Arc<Node>>, step: Step) -> Arc<Node> {
+    crate::remote::builtin_node(Key::block(name.clone(), idx), LinalgTask::<T>::new(step), deps)
 }
 
 fn tsqr<T: Float>(x: &Array<T>, op: &str) -> Result<Tsqr> {
@@ -148,85 +243,34 @@ fn tsqr<T: Float>(x: &Array<T>, op: &str) -> Result<Tsqr> {
         )));
     }
     let name: Arc<str> = Key::unique(if op == "qr" { "qr-block" } else { "svd-block" }).to_string().into();
-    let blocks: Vec<Arc<Node>> = x
-        .blocks()
-        .iter()
-        .enumerate()
-        .map(|(i, b)| {
-            node(&name, &[i, 0], vec![b.clone()], |inputs| {
-                let b = input_ref::<T>(inputs.first().ok_or_else(|| fail("a QR without its block"))?)?;
-                let b = b.view().into_dimensionality::<Ix2>().map_err(|e| fail(e.to_string()))?;
-                let (q, r) = dense::qr(b);
-                Ok(value::<Pair<T>>((q.into_dyn(), r.into_dyn())))
-            })
-        })
-        .collect();
+    let blocks: Vec<Arc<Node>> =
+        x.blocks().iter().enumerate().map(|(i, b)| node::<T>(&name, &[i, 0], vec![b.clone()], Step::BlockQr)).collect();
     let stack_name: Arc<str> = Key::unique("qr-stack").to_string().into();
-    let stacked = node(&stack_name, &[0], blocks.clone(), move |inputs| {
-        let rs: Vec<ArrayD<T>> = inputs
-            .into_iter()
-            .map(|v| take::<Pair<T>>(v).map(|p| p.1))
-            .collect::<Result<_>>()
-            .map_err(|e| fail(e.to_string()))?;
-        let views: Vec<_> = rs.iter().map(|r| r.view()).collect();
-        let all = ndarray::concatenate(ndarray::Axis(0), &views).map_err(|e| fail(e.to_string()))?;
-        let all = all.into_dimensionality::<Ix2>().map_err(|e| fail(e.to_string()))?;
-        let (q, r) = dense::qr(all.view());
-        Ok(value::<Pair<T>>((q.into_dyn(), r.into_dyn())))
-    });
+    let stacked = node::<T>(&stack_name, &[0], blocks.clone(), Step::StackedQr);
     Ok(Tsqr { grid, blocks, stacked, n })
 }
 
 impl Tsqr {
     /// `Q`: block i is `q_i · Q2[i]` (times `then`, for the SVD's `U`).
     fn q<T: Float>(&self, name: &'static str, then: Option<Arc<Node>>) -> Array<T> {
-        let n = self.n;
-        let grid = self.grid.clone();
         let blocks = &self.blocks;
-        Array::layer(
+        Array::builtin_layer(
             name,
-            grid,
+            self.grid.clone(),
             |idx| {
                 let mut deps = vec![blocks[idx[0]].clone(), self.stacked.clone()];
                 deps.extend(then.clone());
                 deps
             },
-            |idx| {
-                let i = idx[0];
-                Box::new(move |inputs: Vec<Value>| {
-                    let mut it = inputs.into_iter();
-                    let mut next = || it.next().ok_or_else(|| fail("a TSQR step is missing an input"));
-                    let (qi, _) = take::<Pair<T>>(next()?).map_err(|e| fail(e.to_string()))?;
-                    let (q2, _) = take::<Pair<T>>(next()?).map_err(|e| fail(e.to_string()))?;
-                    let qi = qi.into_dimensionality::<Ix2>().map_err(|e| fail(e.to_string()))?;
-                    let q2 = q2.into_dimensionality::<Ix2>().map_err(|e| fail(e.to_string()))?;
-                    let mut q = qi.dot(&q2.slice(s![i * n..(i + 1) * n, ..]));
-                    if let Ok(v) = next() {
-                        let (u, _, _) =
-                            take::<(ArrayD<T>, ArrayD<T>, ArrayD<T>)>(v).map_err(|e| fail(e.to_string()))?;
-                        q = q.dot(&u.into_dimensionality::<Ix2>().map_err(|e| fail(e.to_string()))?);
-                    }
-                    Ok(q.into_dyn())
-                })
-            },
+            |idx| LinalgTask::new(Step::Q { i: idx[0], n: self.n }),
         )
     }
 }
 
-/// An array of one block made by `f` from one node's value.
-fn single<T: Float>(
-    name: &'static str,
-    shape: Vec<usize>,
-    from: Arc<Node>,
-    f: fn(Value) -> Result<ArrayD<T>>,
-) -> Array<T> {
+/// An array of one block: part `k` of one node's pair or triple.
+fn single<T: Float>(name: &'static str, shape: Vec<usize>, from: Arc<Node>, k: usize) -> Array<T> {
     let grid = Grid { chunks: shape.iter().map(|&k| vec![k]).collect(), shape };
-    Array::layer(
-        name,
-        grid,
-        |_| vec![from.clone()],
-        |_| Box::new(move |mut inputs: Vec<Value>| f(inputs.remove(0)).map_err(|e| fail(e.to_string()))),
-    )
+    Array::builtin_layer(name, grid, |_| vec![from.clone()], |_| LinalgTask::new(Step::Part(k)))
 }
 
 /// The QR factorisation of a tall-and-skinny 2-D array: `Q` (chunked by rows like `x`,
@@ -245,7 +289,7 @@ fn single<T: Float>(
 pub fn qr<T: Float>(x: &Array<T>) -> Result<(Array<T>, Array<T>)> {
     let t = tsqr(x, "qr")?;
     let q = t.q("qr-q", None);
-    let r = single("qr-r", vec![t.n, t.n], t.stacked.clone(), |v| take::<Pair<T>>(v).map(|p| p.1));
+    let r = single("qr-r", vec![t.n, t.n], t.stacked.clone(), 1);
     Ok((q, r))
 }
 
@@ -263,15 +307,9 @@ pub fn qr<T: Float>(x: &Array<T>) -> Result<(Array<T>, Array<T>)> {
 pub fn svd<T: Float>(x: &Array<T>) -> Result<(Array<T>, Array<T>, Array<T>)> {
     let t = tsqr(x, "svd")?;
     let name: Arc<str> = Key::unique("svd-r").to_string().into();
-    let small = node(&name, &[0], vec![t.stacked.clone()], |mut inputs| {
-        let (_, r) = take::<Pair<T>>(inputs.remove(0)).map_err(|e| fail(e.to_string()))?;
-        let r = r.into_dimensionality::<Ix2>().map_err(|e| fail(e.to_string()))?;
-        let (u, s, vt) = dense::svd(r.view());
-        Ok(value((u.into_dyn(), s.into_dyn(), vt.into_dyn())))
-    });
+    let small = node::<T>(&name, &[0], vec![t.stacked.clone()], Step::SmallSvd);
     let u = t.q("svd-u", Some(small.clone()));
-    type Three<T> = (ArrayD<T>, ArrayD<T>, ArrayD<T>);
-    let s = single("svd-s", vec![t.n], small.clone(), |v| take::<Three<T>>(v).map(|p| p.1));
-    let vt = single("svd-vt", vec![t.n, t.n], small, |v| take::<Three<T>>(v).map(|p| p.2));
+    let s = single("svd-s", vec![t.n], small.clone(), 1);
+    let vt = single("svd-vt", vec![t.n, t.n], small, 2);
     Ok((u, s, vt))
 }

@@ -330,12 +330,12 @@ pub(super) fn decoders() -> Vec<(&'static str, Decoder)> {
 /// The codecs of the accumulators that are not arrays of elements: `i128` sums, moments,
 /// and (value, position, found) for argmin/argmax.
 pub(super) fn codecs() -> Vec<(std::any::TypeId, crate::codec::Codec)> {
-    use super::task::serde_array_codec as c;
+    use super::task::serde_codec as c;
     macro_rules! arg_accs {
-        ($($t:ty),*) => { vec![$(c::<($t, u64, bool)>(),)*] };
+        ($($t:ty),*) => { vec![$(c::<ArrayD<($t, u64, bool)>>(),)*] };
     }
     let mut all = arg_accs!(f32, f64, i8, i16, i32, i64, u8, u16, u32, u64);
-    all.extend([c::<i128>(), c::<MomentAcc>()]);
+    all.extend([c::<ArrayD<i128>>(), c::<ArrayD<MomentAcc>>()]);
     all
 }
 

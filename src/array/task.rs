@@ -4,8 +4,8 @@
 //! element-wise operations (`elementwise.rs`) and the steps of reductions
 //! (`reduce::FoldTask`), slices and takes (`index.rs`), transposes, stacks and matrix
 //! products (`layout.rs`). All run here through the same [`Builtin::run`]. A block held in
-//! memory (`from_array`) travels as data. `mapv`, QR/SVD (`linalg.rs`) and writing files
-//! are still closures, which stay in this process.
+//! memory (`from_array`) travels as data, and the TSQR's steps (`linalg.rs`) are tasks too.
+//! `mapv` and writing files are still closures, which stay in this process.
 
 use std::any::TypeId;
 use std::io::{Read, Write};
@@ -87,6 +87,7 @@ pub(crate) fn decoders() -> Vec<(&'static str, Decoder)> {
     }
     let mut all = makes!(f32, f64, i8, i16, i32, i64, u8, u16, u32, u64, bool);
     all.extend(products!(f32, f64, i8, i16, i32, i64, u8, u16, u32, u64));
+    all.extend(super::linalg::decoders());
     all.extend(super::reduce::decoders());
     all.extend(super::elementwise::decoders());
     all
@@ -96,33 +97,22 @@ pub(crate) fn decoders() -> Vec<(&'static str, Decoder)> {
 /// accumulators.
 pub(crate) fn codecs() -> Vec<(TypeId, Codec)> {
     let mut all = super::reduce::codecs();
-    all.push(serde_array_codec::<bool>());
+    all.extend(super::linalg::codecs());
+    all.push(serde_codec::<ArrayD<bool>>());
     all
 }
 
-/// The codec of `ArrayD<A>` for any serde type `A`: the shape (`u32` rank, `u64` lengths),
-/// then the elements in logical order, bincode-encoded.
-pub(super) fn serde_array_codec<A: Data + Serialize + DeserializeOwned>() -> (TypeId, Codec) {
-    fn encode<A: Data + Serialize>(v: &(dyn std::any::Any + Send + Sync), w: &mut dyn Write) -> std::io::Result<()> {
-        let a = v.downcast_ref::<ArrayD<A>>().ok_or_else(|| std::io::Error::other("a value of another type"))?;
-        w.write_all(&(a.ndim() as u32).to_le_bytes())?;
-        a.shape().iter().try_for_each(|&n| w.write_all(&(n as u64).to_le_bytes()))?;
-        let items: Vec<&A> = a.iter().collect();
-        pl_serialize::serialize_into_writer::<_, _, false>(w, &items).map_err(std::io::Error::other)
+/// The codec of a value made of arrays (blocks of accumulators, a TSQR's `(q, r)`), through
+/// serde: each array as its shape and its elements in logical order, bincode-encoded.
+pub(super) fn serde_codec<V: Data + Serialize + DeserializeOwned>() -> (TypeId, Codec) {
+    fn encode<V: Data + Serialize>(v: &(dyn std::any::Any + Send + Sync), w: &mut dyn Write) -> std::io::Result<()> {
+        let v = v.downcast_ref::<V>().ok_or_else(|| std::io::Error::other("a value of another type"))?;
+        pl_serialize::serialize_into_writer::<_, _, false>(w, v).map_err(std::io::Error::other)
     }
-    fn decode<A: Data + DeserializeOwned>(r: &mut dyn Read) -> std::io::Result<Value> {
-        let mut n = [0u8; 4];
-        r.read_exact(&mut n)?;
-        let mut shape = Vec::new();
-        for _ in 0..u32::from_le_bytes(n) {
-            let mut d = [0u8; 8];
-            r.read_exact(&mut d)?;
-            shape.push(u64::from_le_bytes(d) as usize);
-        }
-        let items: Vec<A> = pl_serialize::deserialize_from_reader::<_, _, false>(r).map_err(std::io::Error::other)?;
-        ArrayD::from_shape_vec(IxDyn(&shape), items).map(value).map_err(std::io::Error::other)
+    fn decode<V: Data + DeserializeOwned>(r: &mut dyn Read) -> std::io::Result<Value> {
+        pl_serialize::deserialize_from_reader::<V, _, false>(r).map(value).map_err(std::io::Error::other)
     }
-    entry::<ArrayD<A>>(encode::<A>, decode::<A>)
+    entry::<V>(encode::<V>, decode::<V>)
 }
 
 #[cfg(test)]

@@ -455,6 +455,13 @@ fn array_blocks_elementwise_work_and_reductions_run_on_the_workers_and_match_loc
     for y in [gram, joined] {
         assert_eq!(y.compute_with(&client).expect("cluster"), y.compute().expect("local"));
     }
+    // The tall-and-skinny QR and SVD.
+    let (q, r) = da::linalg::qr(&x).expect("tall and skinny");
+    let (_, singular, _) = da::linalg::svd(&x).expect("tall and skinny");
+    for y in [q, r, singular] {
+        let (there, here) = (y.compute_with(&client).expect("cluster"), y.compute().expect("local"));
+        assert!(there.iter().zip(&here).all(|(a, b)| (a - b).abs() < 1e-12), "{there} vs {here}");
+    }
     // A closure (mapv) stays local: refused, named.
     let err = x.mapv(|v| v * 2.0).sum(da::All).compute_with(&client).expect_err("refused");
     assert!(err.to_string().starts_with("cluster: task '('mapv-"), "{err}");
