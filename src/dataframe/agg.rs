@@ -15,7 +15,7 @@ use polars::prelude::{DataFrame as PlFrame, *};
 use super::shuffle::Assign;
 use super::source::Source;
 use super::{DataFrame, FrameTask, PartitionOp, columns, empty};
-use crate::delayed::{Delayed, call_fallible};
+use crate::delayed::Delayed;
 use crate::node::Node;
 
 /// The quantiles `describe` reports.
@@ -109,7 +109,6 @@ impl DataFrame {
             }
             Err(_) => Vec::new(),
         };
-        let stat = |c: &str, s: &str| format!("{c}\u{1f}{s}");
         let moments: Vec<Expr> = numeric
             .iter()
             .flat_map(|c| {
@@ -138,25 +137,8 @@ impl DataFrame {
             .collect();
         let columns: Vec<Expr> = numeric.iter().map(|c| col(c.as_str())).collect();
         let quantiles = single(aggregate(&self.select(columns), "describe-quantiles", &[], quantiles));
-        let table = move |m: PlFrame, q: PlFrame| -> PolarsResult<PlFrame> {
-            let get = |d: &PlFrame, c: &str, s: &str| -> PolarsResult<Option<f64>> {
-                Ok(d.column(&stat(c, s))?.cast(&DataType::Float64)?.f64()?.get(0))
-            };
-            let names = ["count", "null_count", "mean", "std", "min", "25%", "50%", "75%", "max"];
-            let mut out = vec![Column::new("statistic".into(), names)];
-            for c in &numeric {
-                let (count, len) = (get(&m, c, "count")?, get(&m, c, "len")?);
-                let nulls = len.zip(count).map(|(l, c)| l - c);
-                let mut values = vec![count, nulls, get(&m, c, "mean")?, get(&m, c, "std")?, get(&m, c, "min")?];
-                for (_, name) in QUANTILES {
-                    values.push(get(&q, c, name)?);
-                }
-                values.push(get(&m, c, "max")?);
-                out.push(Column::new(c.as_str().into(), values));
-            }
-            PlFrame::new_infer_height(out)
-        };
-        call_fallible("describe", table, (moments, quantiles))
+        let table = FrameTask::Describe { numeric };
+        Delayed::from_node(table.node("describe", vec![moments.node().clone(), quantiles.node().clone()]))
     }
 
     fn reduce(&self, name: &'static str, agg: impl Fn(&str) -> Expr, numeric_only: bool) -> Delayed<PlFrame> {
@@ -303,6 +285,31 @@ fn aggregate(df: &DataFrame, name: &'static str, keys: &[String], aggs: Vec<Expr
 /// Casts `df`'s columns to `schema` (names in order).
 pub(super) fn conform(lf: LazyFrame, schema: &Schema) -> PolarsResult<PlFrame> {
     lf.select(schema.iter().map(|(n, t)| col(n.clone()).cast(t.clone())).collect::<Vec<_>>()).collect()
+}
+
+/// The column holding statistic `s` of column `c` in `describe`'s intermediate frames.
+fn stat(c: &str, s: &str) -> String {
+    format!("{c}\u{1f}{s}")
+}
+
+/// `describe`'s table, from the moments `m` and the quantiles `q` of the `numeric` columns.
+pub(super) fn describe_table(m: &PlFrame, q: &PlFrame, numeric: &[String]) -> PolarsResult<PlFrame> {
+    let get = |d: &PlFrame, c: &str, s: &str| -> PolarsResult<Option<f64>> {
+        Ok(d.column(&stat(c, s))?.cast(&DataType::Float64)?.f64()?.get(0))
+    };
+    let names = ["count", "null_count", "mean", "std", "min", "25%", "50%", "75%", "max"];
+    let mut out = vec![Column::new("statistic".into(), names)];
+    for c in numeric {
+        let (count, len) = (get(m, c, "count")?, get(m, c, "len")?);
+        let nulls = len.zip(count).map(|(l, c)| l - c);
+        let mut values = vec![count, nulls, get(m, c, "mean")?, get(m, c, "std")?, get(m, c, "min")?];
+        for (_, name) in QUANTILES {
+            values.push(get(q, c, name)?);
+        }
+        values.push(get(m, c, "max")?);
+        out.push(Column::new(c.as_str().into(), values));
+    }
+    PlFrame::new_infer_height(out)
 }
 
 /// Tree reduction: partial per partition, combine by groups of 8, finish once.

@@ -392,6 +392,13 @@ fn joins_shuffles_and_sorts_run_on_the_workers_and_match_local() {
     assert_eq!(sums.compute_with(&client).expect("cluster"), sums.compute().expect("local"));
     let counts = left.value_counts("k");
     assert_eq!(counts.compute_with(&client).expect("cluster"), counts.compute().expect("local"));
+    let described = left.describe();
+    assert_eq!(described.compute_with(&client).expect("cluster"), described.compute().expect("local"));
+    // Repartitioned both ways.
+    for parts in [2, 7] {
+        let moved = left.repartition(parts);
+        assert_eq!(moved.compute_with(&client).expect("cluster"), moved.compute().expect("local"));
+    }
 }
 
 #[test]
