@@ -6,14 +6,14 @@ use std::sync::Arc;
 
 use ndarray::ArrayD;
 
-use super::chunks::{self, Chunks, Grid};
+use super::chunks::{Chunks, Grid};
 use super::task::Make;
-use super::{Array, Element, Number, fail, input};
+use super::{Array, Element, Number};
 use crate::delayed::Delayed;
 use crate::error::{Error, Result};
 use crate::key::Key;
 use crate::node::{Node, Op};
-use crate::value::{Value, value};
+use crate::value::value;
 
 /// An array over an ndarray in memory, cut into blocks (see [`Chunks`]).
 ///
@@ -207,25 +207,6 @@ impl Xoshiro {
 /// ```
 pub fn from_delayed<T: Element>(d: &Delayed<ArrayD<T>>, shape: &[usize]) -> Array<T> {
     let grid = Grid { shape: shape.to_vec(), chunks: shape.iter().map(|&n| vec![n]).collect() };
-    let want = shape.to_vec();
     let node = d.node().clone();
-    Array::layer(
-        "from-delayed",
-        grid,
-        |_| vec![node.clone()],
-        |_| {
-            let want = want.clone();
-            Box::new(move |mut inputs: Vec<Value>| {
-                let b = input::<T>(inputs.remove(0))?;
-                if b.shape() != want.as_slice() {
-                    return Err(fail(format!(
-                        "from_delayed: the value has shape {}, expected {}",
-                        chunks::show(b.shape()),
-                        chunks::show(&want)
-                    )));
-                }
-                Ok(b)
-            })
-        },
-    )
+    Array::builtin_layer("from-delayed", grid, |_| vec![node.clone()], |_| Make::<T>::Checked { shape: shape.to_vec() })
 }

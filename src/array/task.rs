@@ -15,8 +15,9 @@ use polars::polars_utils::pl_serialize;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use super::chunks::show;
 use super::create::Xoshiro;
-use super::{Element, fail};
+use super::{Element, fail, input};
 use crate::codec::{Codec, entry};
 use crate::error::TaskError;
 use crate::remote::{Builtin, Decoder, decoder};
@@ -27,7 +28,7 @@ pub(crate) trait BlockTask: Builtin {
     type Out: Element;
 }
 
-/// A block made from nothing but its parameters.
+/// A block made from its parameters alone (or checked, from a delayed value).
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(bound = "")]
 pub(crate) enum Make<T: Element> {
@@ -39,6 +40,8 @@ pub(crate) enum Make<T: Element> {
     FloatRange { lo: usize, hi: usize, start: f64, step: f64 },
     /// Uniform `f64`s in `[0, 1)` from the stream seeded with `stream` (only as `Make<f64>`).
     Random { shape: Vec<usize>, stream: u64 },
+    /// The input block, which must have this shape (`from_delayed`).
+    Checked { shape: Vec<usize> },
 }
 
 impl<T: Element> BlockTask for Make<T> {
@@ -46,7 +49,7 @@ impl<T: Element> BlockTask for Make<T> {
 }
 
 impl<T: Element> Builtin for Make<T> {
-    fn run(&self, _: Vec<Value>) -> Result<Value, TaskError> {
+    fn run(&self, inputs: Vec<Value>) -> Result<Value, TaskError> {
         let range = |v: Option<Vec<T>>, n: usize| {
             let v = v.ok_or_else(|| fail("arange: a value does not fit the element type"))?;
             ArrayD::from_shape_vec(IxDyn(&[n]), v).map(value).map_err(|e| fail(e.to_string()))
@@ -58,6 +61,17 @@ impl<T: Element> Builtin for Make<T> {
             }
             Make::FloatRange { lo, hi, start, step } => {
                 range((*lo..*hi).map(|i| T::from_f64(start + i as f64 * step)).collect(), hi - lo)
+            }
+            Make::Checked { shape } => {
+                let b = input::<T>(inputs.into_iter().next().ok_or_else(|| fail("from_delayed without its value"))?)?;
+                if b.shape() != shape.as_slice() {
+                    return Err(fail(format!(
+                        "from_delayed: the value has shape {}, expected {}",
+                        show(b.shape()),
+                        show(shape)
+                    )));
+                }
+                Ok(value(b))
             }
             Make::Random { shape, stream } => {
                 let mut rng = Xoshiro::new(*stream);

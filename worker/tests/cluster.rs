@@ -469,6 +469,17 @@ fn array_blocks_elementwise_work_and_reductions_run_on_the_workers_and_match_loc
         let (there, here) = (y.compute_with(&client).expect("cluster"), y.compute().expect("local"));
         assert!(there.iter().zip(&here).all(|(a, b)| (a - b).abs() < 1e-12), "{there} vs {here}");
     }
+    // A registered function's array, checked and reduced there; one the workers do not
+    // know is named.
+    let f = rask_functions::register();
+    let ramp = da::from_delayed(&f.ramp.call((4usize, 3usize)), &[4, 3]).sum(0);
+    assert_eq!(ramp.compute_with(&client).expect("cluster").into_raw_vec_and_offset().0, [18.0, 22.0, 26.0]);
+    let wrong = da::from_delayed(&f.ramp.call((4usize, 3usize)), &[3, 4]).sum(0);
+    let err = wrong.compute_with(&client).expect_err("the shape is checked there");
+    assert!(err.to_string().contains("from_delayed: the value has shape (4, 3), expected (3, 4)"), "{err}");
+    let unknown = rask::remote::register("not-in-the-runtime", |n: usize| ndarray::ArrayD::from_elem(vec![n], 1.0));
+    let err = da::from_delayed(&unknown.call((2usize,)), &[2]).compute_with(&client).expect_err("unknown there");
+    assert!(err.to_string().contains("no function 'not-in-the-runtime' is registered in this worker runtime"), "{err}");
     // A closure (mapv) stays local: refused, named.
     let err = x.mapv(|v| v * 2.0).sum(da::All).compute_with(&client).expect_err("refused");
     assert!(err.to_string().starts_with("cluster: task '('mapv-"), "{err}");

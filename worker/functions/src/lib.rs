@@ -25,6 +25,9 @@ pub struct Functions {
     pub div: Function<(i64, i64), i64>,
     /// `x` after sleeping `millis` milliseconds: a task that takes a while.
     pub slow_inc: Function<(i64, u64), i64>,
+    /// The `rows` × `cols` array whose element `(i, j)` is `i * cols + j`, as `f64`s (an
+    /// array for `da::from_delayed`).
+    pub ramp: Function<(usize, usize), rask::ndarray::ArrayD<f64>>,
 }
 
 /// Registers every function of this crate (again, if called twice) and returns the handles.
@@ -37,6 +40,9 @@ pub fn register() -> Functions {
         slow_inc: add("slow_inc", |x: i64, millis: u64| {
             std::thread::sleep(std::time::Duration::from_millis(millis));
             x + 1
+        }),
+        ramp: add("ramp", |rows: usize, cols: usize| {
+            rask::ndarray::ArrayD::from_shape_fn(vec![rows, cols], |i| (i[0] * cols + i[1]) as f64)
         }),
     }
 }
