@@ -208,7 +208,7 @@ mod tests {
 
     #[test]
     fn an_expression_with_a_closure_cannot_be_sent() {
-        let udf = col("v").map(|c| Ok(c), |_, f| Ok(f.clone()));
+        let udf = col("v").map(Ok, |_, f| Ok(f.clone()));
         let task = FrameTask::Partition { source: Source::Task(None), ops: vec![PartitionOp::Select(vec![udf])] };
         let err = crate::remote::encode_builtin(&task).expect_err("a closure");
         assert!(err.starts_with("its parameters cannot be sent ("), "{err}");

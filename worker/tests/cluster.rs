@@ -405,7 +405,7 @@ fn joins_shuffles_and_sorts_run_on_the_workers_and_match_local() {
 fn a_dataframe_closure_stays_local_and_is_named() {
     let (_cluster, client) = client();
     let df = dd::from_polars(rask::polars::prelude::df!("x" => [1i64, 2, 3]).expect("frame"), 1);
-    let doubled = df.map_partitions(|d| Ok(d));
+    let doubled = df.map_partitions(Ok);
     let err = doubled.compute_with(&client).expect_err("refused");
     assert!(err.to_string().starts_with("cluster: task 'map-partitions-"), "{err}");
     assert!(err.to_string().contains("is a closure"), "{err}");
@@ -434,7 +434,7 @@ fn array_blocks_elementwise_work_and_reductions_run_on_the_workers_and_match_loc
     // Element-wise work: rows scaled to unit length, comparisons, math functions.
     let unit = &x / &x.norm(da::axis(1).keepdims());
     assert_eq!(unit.compute_with(&client).expect("cluster"), unit.compute().expect("local"));
-    let mixed = (-(&x * 2.0) + 1.0).sqrt().maximum(0.25).gt(0.5).and(&x.lt(&x.clip(0.1, 0.9)).not());
+    let mixed = (-(&x * 2.0) + 1.0).sqrt().maximum(0.25).gt(0.5).and(&x.lt(x.clip(0.1, 0.9)).not());
     assert_eq!(mixed.compute_with(&client).expect("cluster"), mixed.compute().expect("local"));
     let ints = (10i64 - &held) % 7;
     assert_eq!(ints.compute_with(&client).expect("cluster"), ints.compute().expect("local"));
