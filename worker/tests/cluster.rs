@@ -66,7 +66,8 @@ fn python() -> PathBuf {
         .clone()
 }
 
-/// A scheduler and two workers (no nanny: a killed worker stays dead), stopped at exit.
+/// A scheduler and two workers (no nanny: a killed worker stays dead), stopped when this
+/// process exits.
 struct Cluster {
     address: String,
     file: PathBuf,
@@ -76,20 +77,31 @@ struct Cluster {
 
 impl Drop for Cluster {
     fn drop(&mut self) {
-        for c in self.workers.iter_mut().chain([&mut self.scheduler]) {
+        for c in &mut self.workers {
             let _ = c.kill();
             let _ = c.wait();
         }
+        // Closing the watchdog's input stops the scheduler.
+        drop(self.scheduler.stdin.take());
+        let _ = self.scheduler.wait();
     }
 }
 
-fn dask(python: &Path, args: &[&str]) -> Child {
-    Command::new(python.parent().expect("bin").join("dask"))
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("dask starts")
+/// `dask ARGS` from the venv, its output dropped.
+fn dask(python: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(python.parent().expect("bin").join("dask"));
+    cmd.args(args).stdout(Stdio::null()).stderr(Stdio::null());
+    cmd
+}
+
+/// The scheduler under a watchdog shell that stops it when its input closes: when the
+/// cluster is dropped, or when this process exits (the shared cluster lives in a static,
+/// which is never dropped). Its workers follow it (`--death-timeout`).
+fn watched(cmd: Command) -> Child {
+    let mut sh = Command::new("sh");
+    sh.args(["-c", r#""$@" & child=$!; read _; kill $child; wait $child"#, "sh"]);
+    sh.arg(cmd.get_program()).args(cmd.get_args());
+    sh.stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("sh starts")
 }
 
 impl Cluster {
@@ -99,7 +111,7 @@ impl Cluster {
         std::fs::create_dir_all(&dir).expect("a directory");
         let file = dir.join("scheduler.json");
         let file_arg = file.to_str().expect("utf-8").to_string();
-        let scheduler = dask(
+        let scheduler = watched(dask(
             &python,
             &[
                 "scheduler",
@@ -112,7 +124,7 @@ impl Cluster {
                 "--scheduler-file",
                 &file_arg,
             ],
-        );
+        ));
         let mut cluster = Cluster { address: String::new(), file: file.clone(), scheduler, workers: Vec::new() };
         let deadline = Instant::now() + Duration::from_secs(60);
         while cluster.address.is_empty() {
@@ -129,8 +141,19 @@ impl Cluster {
 
     fn add_worker(&mut self) {
         let file = self.file.to_str().expect("utf-8");
-        let args = ["worker", "--scheduler-file", file, "--nthreads", "1", "--no-nanny", "--host", "127.0.0.1"];
-        self.workers.push(dask(&python(), &args));
+        let args = [
+            "worker",
+            "--scheduler-file",
+            file,
+            "--nthreads",
+            "1",
+            "--no-nanny",
+            "--host",
+            "127.0.0.1",
+            "--death-timeout",
+            "30s",
+        ];
+        self.workers.push(dask(&python(), &args).spawn().expect("dask starts"));
     }
 }
 
