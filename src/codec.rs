@@ -15,6 +15,8 @@ use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::sync::{PoisonError, RwLock};
 
+use polars::polars_utils::pl_serialize;
+
 use crate::value::{Data, Value, value};
 
 type Encode = fn(&(dyn Any + Send + Sync), &mut dyn Write) -> io::Result<()>;
@@ -366,6 +368,19 @@ pub(crate) fn entry<T: Data>(encode: Encode, decode: Decode) -> (TypeId, Codec) 
     (TypeId::of::<T>(), Codec { name: std::any::type_name::<T>(), encode, decode, collect })
 }
 
+/// The codec of a type through serde (bincode, through polars' serializer): arrays as their
+/// shape and elements in logical order, maps and sets as their entries.
+pub(crate) fn serde_entry<V: Data + serde::Serialize + serde::de::DeserializeOwned>() -> (TypeId, Codec) {
+    fn encode<V: Data + serde::Serialize>(v: &(dyn Any + Send + Sync), w: &mut dyn Write) -> io::Result<()> {
+        let v = v.downcast_ref::<V>().ok_or_else(|| io::Error::other("a value of another type"))?;
+        pl_serialize::serialize_into_writer::<_, _, false>(w, v).map_err(io::Error::other)
+    }
+    fn decode<V: Data + serde::de::DeserializeOwned>(r: &mut dyn Read) -> io::Result<Value> {
+        pl_serialize::deserialize_from_reader::<V, _, false>(r).map(value).map_err(io::Error::other)
+    }
+    entry::<V>(encode::<V>, decode::<V>)
+}
+
 fn builtin() -> Table {
     fn numbers<T: Plain>() -> [(TypeId, Codec); 3] {
         [
@@ -408,6 +423,7 @@ fn builtin() -> Table {
         .into_iter()
         .chain(crate::dataframe::codecs())
         .chain(crate::array::codecs())
+        .chain(crate::bag::codecs())
         .for_each(|(id, codec)| table.insert(id, codec));
     table
 }

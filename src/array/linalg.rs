@@ -220,7 +220,7 @@ pub(super) fn decoders() -> [(&'static str, Decoder); 2] {
 }
 
 pub(super) fn codecs() -> Vec<(std::any::TypeId, crate::codec::Codec)> {
-    use super::task::serde_codec as c;
+    use crate::codec::serde_entry as c;
     vec![c::<Pair<f32>>(), c::<Pair<f64>>(), c::<Three<f32>>(), c::<Three<f64>>()]
 }
 

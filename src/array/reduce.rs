@@ -330,7 +330,7 @@ pub(super) fn decoders() -> Vec<(&'static str, Decoder)> {
 /// The codecs of the accumulators that are not arrays of elements: `i128` sums, moments,
 /// and (value, position, found) for argmin/argmax.
 pub(super) fn codecs() -> Vec<(std::any::TypeId, crate::codec::Codec)> {
-    use super::task::serde_codec as c;
+    use crate::codec::serde_entry as c;
     macro_rules! arg_accs {
         ($($t:ty),*) => { vec![$(c::<ArrayD<($t, u64, bool)>>(),)*] };
     }

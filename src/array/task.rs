@@ -8,20 +8,17 @@
 //! `mapv` and writing files are still closures, which stay in this process.
 
 use std::any::TypeId;
-use std::io::{Read, Write};
 
 use ndarray::{ArrayD, IxDyn};
-use polars::polars_utils::pl_serialize;
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::chunks::show;
 use super::create::Xoshiro;
 use super::{Element, fail, input};
-use crate::codec::{Codec, entry};
+use crate::codec::{Codec, serde_entry};
 use crate::error::TaskError;
 use crate::remote::{Builtin, Decoder, decoder};
-use crate::value::{Data, Value, value};
+use crate::value::{Value, value};
 
 /// A built-in task that makes a block of `Out`s.
 pub(crate) trait BlockTask: Builtin {
@@ -112,21 +109,8 @@ pub(crate) fn decoders() -> Vec<(&'static str, Decoder)> {
 pub(crate) fn codecs() -> Vec<(TypeId, Codec)> {
     let mut all = super::reduce::codecs();
     all.extend(super::linalg::codecs());
-    all.push(serde_codec::<ArrayD<bool>>());
+    all.push(serde_entry::<ArrayD<bool>>());
     all
-}
-
-/// The codec of a value made of arrays (blocks of accumulators, a TSQR's `(q, r)`), through
-/// serde: each array as its shape and its elements in logical order, bincode-encoded.
-pub(super) fn serde_codec<V: Data + Serialize + DeserializeOwned>() -> (TypeId, Codec) {
-    fn encode<V: Data + Serialize>(v: &(dyn std::any::Any + Send + Sync), w: &mut dyn Write) -> std::io::Result<()> {
-        let v = v.downcast_ref::<V>().ok_or_else(|| std::io::Error::other("a value of another type"))?;
-        pl_serialize::serialize_into_writer::<_, _, false>(w, v).map_err(std::io::Error::other)
-    }
-    fn decode<V: Data + DeserializeOwned>(r: &mut dyn Read) -> std::io::Result<Value> {
-        pl_serialize::deserialize_from_reader::<V, _, false>(r).map(value).map_err(std::io::Error::other)
-    }
-    entry::<V>(encode::<V>, decode::<V>)
 }
 
 #[cfg(test)]

@@ -259,11 +259,15 @@ impl Bag<Json> {
         let done = parts.len();
         let tok = super::token();
         let s = schema.clone();
-        let rest = self.each_partition(&format!("to-dataframe-{tok}"), move |items| {
-            let mut c = Converter::new(&s, items.index());
-            items.for_each(|x| c.push(x).map_err(BoxError::from))?;
-            c.finish().map_err(BoxError::from)
-        });
+        let rest = self.each_partition(
+            &format!("to-dataframe-{tok}"),
+            Err(super::task::local("to_dataframe")),
+            move |items| {
+                let mut c = Converter::new(&s, items.index());
+                items.for_each(|x| c.push(x).map_err(BoxError::from))?;
+                c.finish().map_err(BoxError::from)
+            },
+        );
         parts.extend(rest.into_iter().skip(done).map(Delayed::from_node));
         crate::dataframe::from_delayed(parts)
     }

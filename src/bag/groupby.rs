@@ -11,9 +11,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use polars::prelude::{PlIndexMap, PlRandomState};
 
+use super::task::closure;
 use super::{Bag, Items, task, token};
 use crate::error::BoxError;
 use crate::key::Key;
+use crate::remote::Recipe;
 use crate::value::{Data, take};
 
 /// One bucket of one split: `None` once taken.
@@ -69,11 +71,12 @@ impl<T: Data> Bag<T> {
             })?;
             Ok(Buckets(buckets.into_iter().map(|b| Mutex::new(Some(b))).collect()))
         };
-        let splits = self.each_partition(&format!("groupby-split-{tok}"), split);
+        let splits = self.each_partition(&format!("groupby-split-{tok}"), Err(closure("groupby")), split);
         let name: Arc<str> = format!("groupby-{tok}").into();
         let gathers = (0..n)
             .map(|b| {
-                task(Key::part(name.clone(), b as u64), splits.clone(), move |values| {
+                let recipe = Recipe::Refused(closure("groupby"));
+                task(Key::part(name.clone(), b as u64), splits.clone(), recipe, move |values| {
                     let mut groups: PlIndexMap<K, Vec<T>> = PlIndexMap::default();
                     for v in values {
                         let buckets: Buckets<K, T> = take(v)?;

@@ -11,7 +11,10 @@
 //! the accumulators in a tree of fan-in 8. [`groupby`](Bag::groupby) hash-shuffles items
 //! into buckets (`groupby.rs`). `read.rs` reads text and JSON lines (plain or gzip, large
 //! files in blocks); `frame.rs` turns JSON objects into a
-//! [`DataFrame`](crate::dataframe::DataFrame).
+//! [`DataFrame`](crate::dataframe::DataFrame). `task.rs` holds a bag's tasks as data, for
+//! a Dask cluster: bags of strings, numbers and JSON values read, plucked, mapped and
+//! filtered by registered functions ([`map_registered`](Bag::map_registered), ...), counted,
+//! summed, `frequencies` and `distinct`.
 //!
 //! ```
 //! use rask::prelude::*;
@@ -26,20 +29,25 @@ mod frame;
 mod groupby;
 mod read;
 mod reduce;
+mod task;
 
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 pub use read::{TextOptions, read_json, read_json_with, read_text, read_text_with};
 pub use reduce::Numeric;
+pub(crate) use task::{codecs, decoders};
 
 use crate::collection::{Collection, Outputs, Persist, Results};
 use crate::delayed::Delayed;
 use crate::error::{BoxError, Error, Result, TaskError};
 use crate::key::Key;
 use crate::node::{Node, Op};
+use crate::remote::{Function, Recipe};
 use crate::scheduler::RunOptions;
 use crate::value::{Data, Value, take, type_name, value};
+
+use self::task::{BagTask, End, Form, MaybeForm, Stage, call_item, closure};
 use crate::visualize::{Rendered, Visualize};
 
 /// Where a partition pushes its items, one at a time; an error stops the partition.
@@ -87,9 +95,8 @@ struct Inner<T> {
     plan: Plan<T>,
     /// The partition tasks, made once so that every use of this bag shares them.
     nodes: OnceLock<Vec<Arc<Node>>>,
-    /// The files of a bag fresh from [`read_json`], so that [`pluck`](Bag::pluck) can parse
-    /// only its key out of each line.
-    json: Option<Arc<[read::Block]>>,
+    /// The plan as data, for a cluster's workers, or why the bag stays in this process.
+    form: MaybeForm,
 }
 
 /// How the partitions are made.
@@ -136,13 +143,24 @@ impl<T> Items<'_, T> {
     }
 }
 
-/// A task that calls `f` on its inputs' values.
+/// A task that calls `f` on its inputs' values; `recipe` is the same work as data.
 pub(crate) fn task<R: Data>(
     key: Key,
     deps: Vec<Arc<Node>>,
+    recipe: Recipe,
     f: impl Fn(Vec<Value>) -> Result<R, BoxError> + Send + Sync + 'static,
 ) -> Arc<Node> {
-    Node::new(key, Op::Call(Box::new(move |inputs| f(inputs).map(value).map_err(TaskError::Failed))), deps)
+    let op = Op::Call(Box::new(move |inputs| f(inputs).map(value).map_err(TaskError::Failed)));
+    Node::with_recipe(key, op, deps, recipe)
+}
+
+/// The recipe of a bag task: `task` made of the bag's form and what the task ends in, or
+/// the reason it stays in this process.
+fn recipe(form: &MaybeForm, end: &Result<End, Arc<str>>, task: impl FnOnce(&Form, End) -> BagTask) -> Recipe {
+    match (form, end) {
+        (Ok(form), Ok(end)) => Recipe::Builtin(Arc::new(task(form, *end))),
+        (Err(why), _) | (_, Err(why)) => Recipe::Refused(why.clone()),
+    }
 }
 
 /// A fresh token for the names of one operation's layers: `3f2a`.
@@ -174,16 +192,28 @@ pub(crate) fn truncated(text: &str, max: usize) -> String {
 impl<T: Data> Bag<T> {
     /// A bag whose partitions are the values of `nodes`.
     pub(crate) fn from_nodes(name: impl Into<Arc<str>>, nodes: Vec<Arc<Node>>) -> Self {
-        Bag::new(name.into(), Plan::Nodes(nodes), None)
+        let form = Form::held::<T>(nodes.len());
+        Bag::new(name.into(), Plan::Nodes(nodes), form)
     }
 
-    /// A bag whose partition `i` is made by `stream` from the values of `inputs[i]`.
-    pub(crate) fn from_stream(kind: &'static str, inputs: Inputs, stream: Arc<StreamFn<T>>) -> Self {
-        Bag::new(Key::unique(kind).to_string().into(), Plan::Stream { inputs, stream }, None)
+    /// A bag whose partition `i` is made by `stream` from the values of `inputs[i]`; `form`
+    /// is the same as data.
+    fn from_stream(kind: &'static str, inputs: Inputs, stream: Arc<StreamFn<T>>, form: MaybeForm) -> Self {
+        Bag::new(Key::unique(kind).to_string().into(), Plan::Stream { inputs, stream }, form)
     }
 
-    fn new(name: Arc<str>, plan: Plan<T>, json: Option<Arc<[read::Block]>>) -> Self {
-        Bag { inner: Arc::new(Inner { name, plan, nodes: OnceLock::new(), json }) }
+    fn new(name: Arc<str>, plan: Plan<T>, form: MaybeForm) -> Self {
+        Bag { inner: Arc::new(Inner { name, plan, nodes: OnceLock::new(), form }) }
+    }
+
+    /// The bag's form with one more stage making `U`s, or why it stays in this process.
+    fn then<U: 'static>(&self, stage: Stage) -> MaybeForm {
+        self.inner.form.as_ref().map_err(Arc::clone).and_then(|f| f.then::<U>(stage))
+    }
+
+    /// The form of a bag made by a closure from this one: the reason it stays here.
+    fn closure<U>(&self, op: &str) -> Result<U, Arc<str>> {
+        self.inner.form.as_ref().map_err(Arc::clone).and(Err(closure(op)))
     }
 
     /// The inputs of each partition and the function that pushes its items.
@@ -202,9 +232,11 @@ impl<T: Data> Bag<T> {
 
     /// One task per partition, named `(name, i)`, that runs `f` on the partition's items
     /// (pushed through the whole chain of operations, never collected unless `f` does).
-    pub(crate) fn each_partition<A: Data>(
+    /// `end` is what `f` returns, as data for a cluster (or why it stays here).
+    fn each_partition<A: Data>(
         &self,
         name: &str,
+        end: Result<End, Arc<str>>,
         f: impl Fn(Items<'_, T>) -> Result<A, BoxError> + Send + Sync + 'static,
     ) -> Vec<Arc<Node>> {
         let (inputs, stream) = self.stream();
@@ -215,7 +247,8 @@ impl<T: Data> Bag<T> {
             .enumerate()
             .map(|(i, deps)| {
                 let (stream, f) = (stream.clone(), f.clone());
-                task(Key::part(name.clone(), i as u64), deps.clone(), move |inputs| {
+                let recipe = recipe(&self.inner.form, &end, |form, end| form.part(i, end));
+                task(Key::part(name.clone(), i as u64), deps.clone(), recipe, move |inputs| {
                     f(Items { stream: &*stream, index: i, inputs })
                 })
             })
@@ -223,14 +256,16 @@ impl<T: Data> Bag<T> {
     }
 
     /// A bag that pushes each item of this one through `stage`, fused into the same tasks.
+    /// `form` is the new bag's form.
     fn chain<U: Data>(
         &self,
         kind: &'static str,
+        form: MaybeForm,
         stage: impl Fn(T, &mut Sink<'_, U>) -> Result<(), BoxError> + Send + Sync + 'static,
     ) -> Bag<U> {
         let (inputs, prev) = self.stream();
         let stream = stream_fn(move |i, values, sink: &mut Sink<'_, U>| prev(i, values, &mut |x: T| stage(x, sink)));
-        Bag::from_stream(kind, inputs, stream)
+        Bag::from_stream(kind, inputs, stream, form)
     }
 
     /// The tasks that make the partitions, one per partition.
@@ -239,7 +274,7 @@ impl<T: Data> Bag<T> {
             .nodes
             .get_or_init(|| match &self.inner.plan {
                 Plan::Nodes(nodes) => nodes.clone(),
-                Plan::Stream { .. } => self.each_partition(&self.inner.name, |items| items.collect()),
+                Plan::Stream { .. } => self.each_partition(&self.inner.name, Ok(End::Collect), |items| items.collect()),
             })
             .clone()
     }
@@ -280,7 +315,7 @@ impl<T: Data> Bag<T> {
     /// # Ok::<(), rask::Error>(())
     /// ```
     pub fn map<U: Data>(&self, f: impl Fn(T) -> U + Send + Sync + 'static) -> Bag<U> {
-        self.chain("map", move |x, sink| sink(f(x)))
+        self.chain("map", self.closure("map"), move |x, sink| sink(f(x)))
     }
 
     /// Keeps the items for which `predicate` is true.
@@ -292,7 +327,7 @@ impl<T: Data> Bag<T> {
     /// # Ok::<(), rask::Error>(())
     /// ```
     pub fn filter(&self, predicate: impl Fn(&T) -> bool + Send + Sync + 'static) -> Bag<T> {
-        self.chain("filter", move |x, sink| if predicate(&x) { sink(x) } else { Ok(()) })
+        self.chain("filter", self.closure("filter"), move |x, sink| if predicate(&x) { sink(x) } else { Ok(()) })
     }
 
     /// Replaces every item by the items `f` makes of it (Dask's `map(f).flatten()`).
@@ -305,7 +340,7 @@ impl<T: Data> Bag<T> {
     /// # Ok::<(), rask::Error>(())
     /// ```
     pub fn flat_map<U: Data, I: IntoIterator<Item = U>>(&self, f: impl Fn(T) -> I + Send + Sync + 'static) -> Bag<U> {
-        self.chain("flat-map", move |x, sink| f(x).into_iter().try_for_each(&mut *sink))
+        self.chain("flat-map", self.closure("flat_map"), move |x, sink| f(x).into_iter().try_for_each(&mut *sink))
     }
 
     /// Applies `f` to each whole partition (all its items, in order).
@@ -322,7 +357,62 @@ impl<T: Data> Bag<T> {
             let part = Items { stream: &*prev, index: i, inputs: values }.collect()?;
             f(part).into_iter().try_for_each(sink)
         });
-        Bag::from_stream("map-partitions", inputs, stream)
+        Bag::from_stream("map-partitions", inputs, stream, self.closure("map_partitions"))
+    }
+
+    /// Applies a [registered](crate::remote::register) function to every item: like
+    /// [`map`](Self::map), and a Dask cluster's workers can run it too (a closure stays in
+    /// this process). An error of the function fails the partition's task, naming it.
+    ///
+    /// ```
+    /// use rask::prelude::*;
+    /// let len = rask::remote::register("doc-len", |s: String| s.len() as i64);
+    /// let b = db::from_sequence(["a", "bbb"].map(String::from), 2)?.map_registered(&len);
+    /// assert_eq!(b.compute()?, [1, 3]);
+    /// # Ok::<(), rask::Error>(())
+    /// ```
+    pub fn map_registered<U: Data>(&self, f: &Function<(T,), U>) -> Bag<U> {
+        let (call, name) = (f.item_fn(), f.name());
+        self.chain("map", self.then::<U>(Stage::Map(name.into())), move |x, sink| {
+            sink(take::<U>(call_item(&*call, name, value(x))?)?)
+        })
+    }
+
+    /// Keeps the items for which a [registered](crate::remote::register) function is true:
+    /// like [`filter`](Self::filter), and a Dask cluster's workers can run it too.
+    ///
+    /// ```
+    /// use rask::prelude::*;
+    /// let even = rask::remote::register("doc-even", |x: i64| x % 2 == 0);
+    /// let b = db::from_sequence(0..6i64, 2)?.filter_registered(&even);
+    /// assert_eq!(b.compute()?, [0, 2, 4]);
+    /// # Ok::<(), rask::Error>(())
+    /// ```
+    pub fn filter_registered(&self, f: &Function<(T,), bool>) -> Bag<T> {
+        let (call, name) = (f.item_fn(), f.name());
+        self.chain("filter", self.then::<T>(Stage::Filter(name.into())), move |x, sink| {
+            if take::<bool>(call_item(&*call, name, value(x.clone()))?)? { sink(x) } else { Ok(()) }
+        })
+    }
+
+    /// Replaces every item by the items a [registered](crate::remote::register) function
+    /// makes of it: like [`flat_map`](Self::flat_map), and a Dask cluster's workers can
+    /// run it too.
+    ///
+    /// ```
+    /// use rask::prelude::*;
+    /// let words = rask::remote::register("doc-words", |s: String| {
+    ///     s.split_whitespace().map(String::from).collect::<Vec<_>>()
+    /// });
+    /// let b = db::from_sequence(["a b".to_string(), "c".to_string()], 2)?.flat_map_registered(&words);
+    /// assert_eq!(b.compute()?, ["a", "b", "c"]);
+    /// # Ok::<(), rask::Error>(())
+    /// ```
+    pub fn flat_map_registered<U: Data>(&self, f: &Function<(T,), Vec<U>>) -> Bag<U> {
+        let (call, name) = (f.item_fn(), f.name());
+        let form = task::ItemType::of::<U>()
+            .and_then(|output| self.then::<U>(Stage::FlatMap { function: name.into(), output }));
+        self.chain("flat-map", form, move |x, sink| push_all::<U>(call_item(&*call, name, value(x))?, sink))
     }
 
     /// The partitions as delayed values, one per partition, in order.
@@ -516,17 +606,23 @@ impl Bag<serde_json::Value> {
     /// # Ok::<(), rask::Error>(())
     /// ```
     pub fn pluck(&self, key: &str) -> Bag<serde_json::Value> {
-        if let Some(blocks) = &self.inner.json {
-            return read::pluck_json(blocks.clone(), key);
+        if let Some(blocks) = self.inner.form.as_ref().ok().and_then(Form::json_blocks) {
+            return read::pluck_json(blocks.into(), key);
         }
+        let form = self.then::<serde_json::Value>(Stage::Pluck(key.into()));
         let key: Arc<str> = key.into();
-        self.chain("pluck", move |item, sink| match item {
-            serde_json::Value::Object(mut map) => match map.remove(&*key) {
-                Some(v) => sink(v),
-                None => Err(pluck_error(&key, &serde_json::Value::Object(map)).into()),
-            },
-            other => Err(pluck_error(&key, &other).into()),
-        })
+        self.chain("pluck", form, move |item, sink| sink(pluck_item(&key, item)?))
+    }
+}
+
+/// The value under `key` of `item`, a JSON object.
+fn pluck_item(key: &str, item: serde_json::Value) -> Result<serde_json::Value, BoxError> {
+    match item {
+        serde_json::Value::Object(mut map) => match map.remove(key) {
+            Some(v) => Ok(v),
+            None => Err(pluck_error(key, &serde_json::Value::Object(map)).into()),
+        },
+        other => Err(pluck_error(key, &other).into()),
     }
 }
 

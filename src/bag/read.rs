@@ -15,10 +15,10 @@ use std::sync::Arc;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-use super::{Bag, Plan, Sink, pluck_error, stream_fn};
+use super::task::{Form, Source};
+use super::{Bag, Sink, pluck_error, stream_fn};
 use crate::dataframe::{expand, next_line_start};
 use crate::error::{BoxError, Error, Result};
-use crate::key::Key;
 
 /// How [`read_text_with`] and [`read_json_with`] split files into partitions.
 ///
@@ -43,6 +43,8 @@ impl Default for TextOptions {
 }
 
 /// One partition's bytes: a whole file, or the lines that start in `range` of a plain file.
+/// On a cluster, a worker reads the same path.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub(super) struct Block {
     path: PathBuf,
     gz: bool,
@@ -101,14 +103,17 @@ pub fn read_text(pattern: &str) -> Result<Bag<String>> {
 pub fn read_text_with(pattern: &str, options: TextOptions) -> Result<Bag<String>> {
     let blocks = blocks(pattern, &options)?;
     let inputs = (0..blocks.len()).map(|_| Vec::new()).collect();
-    let stream = stream_fn(move |i, _, sink: &mut Sink<'_, String>| {
-        let block = &blocks[i];
-        for_each_line(block, |line, n| match std::str::from_utf8(line) {
-            Ok(s) => sink(s.to_owned()),
-            Err(e) => Err(format!("{}: {e}", location(block, n)).into()),
-        })
-    });
-    Ok(Bag::from_stream("read-text", inputs, stream))
+    let form = Form::read::<String>(blocks.iter().cloned().map(Source::Text).collect());
+    let stream = stream_fn(move |i, _, sink: &mut Sink<'_, String>| text_items(&blocks[i], sink));
+    Ok(Bag::from_stream("read-text", inputs, stream, form))
+}
+
+/// Pushes the lines of a block of a text file.
+pub(super) fn text_items(block: &Block, sink: &mut Sink<'_, String>) -> Result<(), BoxError> {
+    for_each_line(block, |line, n| match std::str::from_utf8(line) {
+        Ok(s) => sink(s.to_owned()),
+        Err(e) => Err(format!("{}: {e}", location(block, n)).into()),
+    })
 }
 
 /// Reads files of JSON lines (one JSON value per line; plain or `.gz`) into a bag of
@@ -147,15 +152,17 @@ pub fn read_json(pattern: &str) -> Result<Bag<Value>> {
 pub fn read_json_with(pattern: &str, options: TextOptions) -> Result<Bag<Value>> {
     let blocks = blocks(pattern, &options)?;
     let inputs = (0..blocks.len()).map(|_| Vec::new()).collect();
-    let files = blocks.clone();
-    let stream = stream_fn(move |i, _, sink: &mut Sink<'_, Value>| {
-        let block = &files[i];
-        for_each_json_line(block, |line, n| match serde_json::from_slice(line) {
-            Ok(v) => sink(v),
-            Err(e) => Err(json_error(block, n, &e).into()),
-        })
-    });
-    Ok(Bag::new(Key::unique("read-json").to_string().into(), Plan::Stream { inputs, stream }, Some(blocks)))
+    let form = Form::read::<Value>(blocks.iter().cloned().map(Source::Json).collect());
+    let stream = stream_fn(move |i, _, sink: &mut Sink<'_, Value>| json_items(&blocks[i], sink));
+    Ok(Bag::from_stream("read-json", inputs, stream, form))
+}
+
+/// Pushes the JSON values of a block of a JSON-lines file.
+pub(super) fn json_items(block: &Block, sink: &mut Sink<'_, Value>) -> Result<(), BoxError> {
+    for_each_json_line(block, |line, n| match serde_json::from_slice(line) {
+        Ok(v) => sink(v),
+        Err(e) => Err(json_error(block, n, &e).into()),
+    })
 }
 
 /// `read_json(..).pluck(key)` in one pass: only `key`'s value is built from each line; the
@@ -164,21 +171,24 @@ pub fn read_json_with(pattern: &str, options: TextOptions) -> Result<Bag<Value>>
 /// its file and line.
 pub(super) fn pluck_json(blocks: Arc<[Block]>, key: &str) -> Bag<Value> {
     let inputs = (0..blocks.len()).map(|_| Vec::new()).collect();
+    let form = Form::read::<Value>(blocks.iter().map(|b| Source::JsonPluck(b.clone(), key.to_string())).collect());
     let key: Arc<str> = key.into();
-    let stream = stream_fn(move |i, _, sink: &mut Sink<'_, Value>| {
-        let block = &blocks[i];
-        for_each_json_line(block, |line, n| {
-            let mut de = serde_json::Deserializer::from_slice(line);
-            match Pluck(&key).deserialize(&mut de).and_then(|v| de.end().map(|()| v)) {
-                Ok(Some(v)) => sink(v),
-                _ => match serde_json::from_slice::<Value>(line) {
-                    Ok(item) => Err(format!("{}: {}", location(block, n), pluck_error(&key, &item)).into()),
-                    Err(e) => Err(json_error(block, n, &e).into()),
-                },
-            }
-        })
-    });
-    Bag::from_stream("pluck", inputs, stream)
+    let stream = stream_fn(move |i, _, sink: &mut Sink<'_, Value>| plucked_items(&blocks[i], &key, sink));
+    Bag::from_stream("pluck", inputs, stream, form)
+}
+
+/// Pushes the value under `key` of each JSON object of a block of a JSON-lines file.
+pub(super) fn plucked_items(block: &Block, key: &str, sink: &mut Sink<'_, Value>) -> Result<(), BoxError> {
+    for_each_json_line(block, |line, n| {
+        let mut de = serde_json::Deserializer::from_slice(line);
+        match Pluck(key).deserialize(&mut de).and_then(|v| de.end().map(|()| v)) {
+            Ok(Some(v)) => sink(v),
+            _ => match serde_json::from_slice::<Value>(line) {
+                Ok(item) => Err(format!("{}: {}", location(block, n), pluck_error(key, &item)).into()),
+                Err(e) => Err(json_error(block, n, &e).into()),
+            },
+        }
+    })
 }
 
 /// Reads a JSON object, building only the value under the key (`None` when it is absent;

@@ -11,7 +11,8 @@ use std::sync::Arc;
 
 use polars::prelude::{PlHashMap, PlIndexMap, PlIndexSet};
 
-use super::{Bag, Items, task, token};
+use super::task::{BagTask, End, closure, local};
+use super::{Bag, Items, recipe, task, token};
 use crate::delayed::Delayed;
 use crate::error::BoxError;
 use crate::key::Key;
@@ -50,15 +51,18 @@ fn takes<A: Data>(values: Vec<Value>) -> Result<Vec<A>, BoxError> {
 
 /// A tree reduction of `bag`: `part` on each partition's items, `combine` on groups of at
 /// most 8 partial results (and on none when the bag has no partition), `finish` on the last.
+/// `end` is the same reduction as data, for a cluster (or why it stays in this process).
 fn reduction<T: Data, A: Data, R: Data>(
     bag: &Bag<T>,
     kind: &str,
+    end: Result<End, Arc<str>>,
     part: impl Fn(Items<'_, T>) -> Result<A, BoxError> + Send + Sync + 'static,
     combine: impl Fn(Vec<A>) -> Result<A, BoxError> + Send + Sync + 'static,
     finish: impl Fn(A) -> Result<R, BoxError> + Send + Sync + 'static,
 ) -> Arc<Node> {
     let tok = token();
-    let mut level = bag.each_partition(&format!("{kind}-part-{tok}"), part);
+    let mut level = bag.each_partition(&format!("{kind}-part-{tok}"), end.clone(), part);
+    let form = &bag.inner.form;
     let combine = Arc::new(combine);
     let combine_name: Arc<str> = format!("{kind}-combine-{tok}").into();
     let mut j = 0;
@@ -68,11 +72,95 @@ fn reduction<T: Data, A: Data, R: Data>(
             .map(|group| {
                 let c = combine.clone();
                 j += 1;
-                task(Key::part(combine_name.clone(), j - 1), group.to_vec(), move |values| c(takes(values)?))
+                let recipe = recipe(form, &end, |form, end| BagTask::Combine { item: form.item(), end });
+                task(Key::part(combine_name.clone(), j - 1), group.to_vec(), recipe, move |values| c(takes(values)?))
             })
             .collect();
     }
-    task(Key::part(format!("{kind}-aggregate-{tok}"), 0), level, move |values| finish(combine(takes(values)?)?))
+    let recipe = recipe(form, &end, |form, end| BagTask::Aggregate { item: form.item(), end });
+    task(Key::part(format!("{kind}-aggregate-{tok}"), 0), level, recipe, move |values| finish(combine(takes(values)?)?))
+}
+
+/// The number of a partition's items.
+pub(super) fn count_items<T>(items: Items<'_, T>) -> Result<u64, BoxError> {
+    let mut n = 0u64;
+    items.for_each(|_| {
+        n += 1;
+        Ok(())
+    })?;
+    Ok(n)
+}
+
+pub(super) fn add_counts(counts: Vec<u64>) -> u64 {
+    counts.into_iter().sum()
+}
+
+/// The sum of a partition's items.
+pub(super) fn sum_items<T: std::iter::Sum>(items: Items<'_, T>) -> Result<T, BoxError> {
+    // `Sum` only sums iterators: add the items up by chunks.
+    let mut total: T = std::iter::empty::<T>().sum();
+    let mut chunk: Vec<T> = Vec::with_capacity(1024);
+    items.for_each(|x| {
+        chunk.push(x);
+        if chunk.len() == chunk.capacity() {
+            let t = std::mem::replace(&mut total, std::iter::empty::<T>().sum());
+            total = std::iter::once(t).chain(chunk.drain(..)).sum();
+        }
+        Ok(())
+    })?;
+    Ok(std::iter::once(total).chain(chunk).sum())
+}
+
+pub(super) fn add_sums<T: std::iter::Sum>(sums: Vec<T>) -> T {
+    sums.into_iter().sum()
+}
+
+/// How often each item of a partition occurs.
+pub(super) fn count_each<T: Hash + Eq>(items: Items<'_, T>) -> Result<PlHashMap<T, u64>, BoxError> {
+    let mut counts: PlHashMap<T, u64> = PlHashMap::default();
+    items.for_each(|x| {
+        *counts.entry(x).or_insert(0) += 1;
+        Ok(())
+    })?;
+    Ok(counts)
+}
+
+/// Partitions' counts added up, into the largest map.
+pub(super) fn merge_counts<T: Hash + Eq>(mut maps: Vec<PlHashMap<T, u64>>) -> PlHashMap<T, u64> {
+    let biggest = maps.iter().enumerate().max_by_key(|(_, m)| m.len()).map_or(0, |(i, _)| i);
+    let mut out = if maps.is_empty() { PlHashMap::default() } else { maps.swap_remove(biggest) };
+    for map in maps {
+        for (x, n) in map {
+            *out.entry(x).or_insert(0) += n;
+        }
+    }
+    out
+}
+
+/// The `(item, count)` pairs, most frequent first if `sorted`.
+pub(super) fn counts_list<T>(counts: PlHashMap<T, u64>, sorted: bool) -> Vec<(T, u64)> {
+    let mut out: Vec<(T, u64)> = counts.into_iter().collect();
+    if sorted {
+        out.sort_unstable_by_key(|p| std::cmp::Reverse(p.1));
+    }
+    out
+}
+
+/// A partition's distinct items, in the order they are first seen.
+pub(super) fn distinct_items<T: Hash + Eq>(items: Items<'_, T>) -> Result<PlIndexSet<T>, BoxError> {
+    let mut seen: PlIndexSet<T> = PlIndexSet::default();
+    items.for_each(|x| {
+        seen.insert(x);
+        Ok(())
+    })?;
+    Ok(seen)
+}
+
+pub(super) fn merge_seen<T: Hash + Eq>(sets: Vec<PlIndexSet<T>>) -> PlIndexSet<T> {
+    let mut sets = sets.into_iter();
+    let mut out = sets.next().unwrap_or_default();
+    sets.for_each(|s| out.extend(s));
+    out
 }
 
 /// A bag of one partition: the value of `node`.
@@ -130,15 +218,7 @@ impl<T: Data> Bag<T> {
     /// # Ok::<(), rask::Error>(())
     /// ```
     pub fn count(&self) -> Delayed<u64> {
-        let part = |items: Items<'_, T>| {
-            let mut n = 0u64;
-            items.for_each(|_| {
-                n += 1;
-                Ok(())
-            })?;
-            Ok(n)
-        };
-        Delayed::from_node(reduction(self, "count", part, |v: Vec<u64>| Ok(v.into_iter().sum()), Ok))
+        Delayed::from_node(reduction(self, "count", Ok(End::Count), count_items, |v| Ok(add_counts(v)), Ok))
     }
 
     /// The sum of the items (zero for an empty bag).
@@ -152,21 +232,7 @@ impl<T: Data> Bag<T> {
     where
         T: std::iter::Sum,
     {
-        let part = |items: Items<'_, T>| {
-            // `Sum` only sums iterators: add the items up by chunks.
-            let mut total: T = std::iter::empty::<T>().sum();
-            let mut chunk: Vec<T> = Vec::with_capacity(1024);
-            items.for_each(|x| {
-                chunk.push(x);
-                if chunk.len() == chunk.capacity() {
-                    let t = std::mem::replace(&mut total, std::iter::empty::<T>().sum());
-                    total = std::iter::once(t).chain(chunk.drain(..)).sum();
-                }
-                Ok(())
-            })?;
-            Ok(std::iter::once(total).chain(chunk).sum())
-        };
-        Delayed::from_node(reduction(self, "sum", part, |v: Vec<T>| Ok(v.into_iter().sum()), Ok))
+        Delayed::from_node(reduction(self, "sum", Ok(End::Sum), sum_items, |v| Ok(add_sums(v)), Ok))
     }
 
     /// The arithmetic mean of the items, as `f64`; an empty bag's mean is an error.
@@ -195,7 +261,7 @@ impl<T: Data> Bag<T> {
             0 => Err(BoxError::from("mean of an empty bag")),
             n => Ok(sum / n as f64),
         };
-        Delayed::from_node(reduction(self, "mean", part, combine, finish))
+        Delayed::from_node(reduction(self, "mean", Err(local("mean")), part, combine, finish))
     }
 
     /// The smallest item; an empty bag's minimum is an error. Items that are not comparable
@@ -253,7 +319,7 @@ impl<T: Data> Bag<T> {
             Ok(best)
         };
         let finish = move |best: Option<T>| best.ok_or_else(|| BoxError::from(format!("{kind} of an empty bag")));
-        Delayed::from_node(reduction(self, kind, part, combine, finish))
+        Delayed::from_node(reduction(self, kind, Err(local(kind)), part, combine, finish))
     }
 
     /// Folds the items of each partition with `binop`, starting from `init`, then merges the
@@ -283,7 +349,7 @@ impl<T: Data> Bag<T> {
             acc.ok_or_else(|| BoxError::from("fold: the accumulator was lost"))
         };
         let merge = move |v: Vec<A>| Ok(v.into_iter().reduce(&combine).unwrap_or_else(|| init.clone()));
-        Delayed::from_node(reduction(self, "fold", part, merge, Ok))
+        Delayed::from_node(reduction(self, "fold", Err(closure("fold")), part, merge, Ok))
     }
 
     /// Folds the items of each key separately: `key` gives each item's key, `binop` folds an
@@ -334,7 +400,7 @@ impl<T: Data> Bag<T> {
         let finish = |map: PlIndexMap<K, Option<A>>| {
             Ok(map.into_iter().filter_map(|(k, a)| a.map(|a| (k, a))).collect::<Vec<(K, A)>>())
         };
-        single(reduction(self, "foldby", part, merge, finish))
+        single(reduction(self, "foldby", Err(closure("foldby")), part, merge, finish))
     }
 
     /// How often each distinct item occurs: a bag of one partition of `(item, count)`
@@ -374,34 +440,8 @@ impl<T: Data> Bag<T> {
     where
         T: Hash + Eq,
     {
-        let part = |items: Items<'_, T>| {
-            let mut counts: PlHashMap<T, u64> = PlHashMap::default();
-            items.for_each(|x| {
-                *counts.entry(x).or_insert(0) += 1;
-                Ok(())
-            })?;
-            Ok(counts)
-        };
-        let merge = |maps: Vec<PlHashMap<T, u64>>| {
-            // Merge into the largest map.
-            let mut maps = maps;
-            let biggest = maps.iter().enumerate().max_by_key(|(_, m)| m.len()).map_or(0, |(i, _)| i);
-            let mut out = if maps.is_empty() { PlHashMap::default() } else { maps.swap_remove(biggest) };
-            for map in maps {
-                for (x, n) in map {
-                    *out.entry(x).or_insert(0) += n;
-                }
-            }
-            Ok(out)
-        };
-        let finish = move |counts: PlHashMap<T, u64>| {
-            let mut out: Vec<(T, u64)> = counts.into_iter().collect();
-            if sorted {
-                out.sort_unstable_by_key(|p| std::cmp::Reverse(p.1));
-            }
-            Ok(out)
-        };
-        single(reduction(self, kind, part, merge, finish))
+        let end = Ok(End::Frequencies { sorted });
+        single(reduction(self, kind, end, count_each, |v| Ok(merge_counts(v)), move |c| Ok(counts_list(c, sorted))))
     }
 
     /// The distinct items, in the order they are first seen: a bag of one partition.
@@ -416,22 +456,8 @@ impl<T: Data> Bag<T> {
     where
         T: Hash + Eq,
     {
-        let part = |items: Items<'_, T>| {
-            let mut seen: PlIndexSet<T> = PlIndexSet::default();
-            items.for_each(|x| {
-                seen.insert(x);
-                Ok(())
-            })?;
-            Ok(seen)
-        };
-        let merge = |sets: Vec<PlIndexSet<T>>| {
-            let mut sets = sets.into_iter();
-            let mut out = sets.next().unwrap_or_default();
-            sets.for_each(|s| out.extend(s));
-            Ok(out)
-        };
         let finish = |set: PlIndexSet<T>| Ok(set.into_iter().collect::<Vec<T>>());
-        single(reduction(self, "distinct", part, merge, finish))
+        single(reduction(self, "distinct", Ok(End::Distinct), distinct_items, |v| Ok(merge_seen(v)), finish))
     }
 
     /// The `k` items with the largest keys, largest first (among equal keys, the earlier
@@ -471,6 +497,6 @@ impl<T: Data> Bag<T> {
             Ok(heap.into_sorted_vec().into_iter().map(|r| r.0.item).collect::<Vec<T>>())
         };
         let merge = move |v: Vec<Vec<T>>| Ok(best(v.into_iter().flatten().collect(), k, &*key));
-        single(reduction(self, "topk", part, merge, Ok))
+        single(reduction(self, "topk", Err(closure("topk")), part, merge, Ok))
     }
 }

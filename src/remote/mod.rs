@@ -168,6 +168,30 @@ impl<Args, R: Data> Function<Args, R> {
     }
 }
 
+impl<A, R: Data> Function<(A,), R> {
+    /// The function as a task function of its one argument, to call on item after item
+    /// (a bag's `map_registered`).
+    pub(crate) fn item_fn(&self) -> Box<TaskFn> {
+        (self.registered.build)(vec![ArgSlot::Dep])
+    }
+}
+
+/// The function registered under `name`, called on one argument at a time (a bag's stage on
+/// a worker), or why there is none.
+pub(crate) fn item_fn(name: &str) -> Result<Box<TaskFn>, String> {
+    match lookup(name) {
+        Some(registered) if registered.params.len() == 1 => Ok((registered.build)(vec![ArgSlot::Dep])),
+        Some(registered) => {
+            Err(format!("'{name}' takes {} arguments here, and a bag's stage passes one", registered.params.len()))
+        }
+        None => Err(no_function(name)),
+    }
+}
+
+fn no_function(name: &str) -> String {
+    format!("no function '{name}' is registered in this worker runtime (build it with the crate that registers it)")
+}
+
 /// One argument of a registered function's recipe.
 #[derive(Clone)]
 pub(crate) enum Slot {
@@ -241,7 +265,10 @@ pub(crate) fn decoder<B: Builtin>() -> (&'static str, Decoder) {
 fn builtin_decoder(name: &str) -> Option<Decoder> {
     static TABLE: std::sync::OnceLock<HashMap<&'static str, Decoder>> = std::sync::OnceLock::new();
     let table = TABLE.get_or_init(|| {
-        std::iter::once(decoder::<crate::dataframe::FrameTask>()).chain(crate::array::decoders()).collect()
+        std::iter::once(decoder::<crate::dataframe::FrameTask>())
+            .chain(crate::array::decoders())
+            .chain(crate::bag::decoders())
+            .collect()
     });
     table.get(name).copied()
 }
@@ -249,8 +276,14 @@ fn builtin_decoder(name: &str) -> Option<Decoder> {
 /// A task as data: a registered function's call, or a built-in task.
 #[derive(Clone)]
 pub(crate) enum Recipe {
-    Call { function: &'static str, slots: Arc<[Slot]> },
+    Call {
+        function: &'static str,
+        slots: Arc<[Slot]>,
+    },
     Builtin(Arc<dyn EncodeBuiltin>),
+    /// A task only this process can run, and why (a bag's closure, an item type without a
+    /// form on the wire): sending it is that error.
+    Refused(Arc<str>),
 }
 
 /// The first byte after the version: what kind of recipe follows.
@@ -285,6 +318,7 @@ impl Recipe {
                 w.str(task.name());
                 w.bytes(&task.encode()?)?;
             }
+            Recipe::Refused(why) => return Err(why.to_string()),
         }
         Ok(w.into_inner())
     }
@@ -366,11 +400,7 @@ fn run_recipe(recipe: &[u8], inputs: &[&[u8]]) -> Result<Vec<u8>, String> {
 /// A registered function's task and the name of its result type, from its recipe.
 fn decode_call(r: &mut Reader<'_>) -> Result<(Box<TaskFn>, &'static str), String> {
     let function = r.str()?;
-    let registered = lookup(function).ok_or_else(|| {
-        format!(
-            "no function '{function}' is registered in this worker runtime (build it with the crate that registers it)"
-        )
-    })?;
+    let registered = lookup(function).ok_or_else(|| no_function(function))?;
     let n = r.u32()? as usize;
     let mut slots = Vec::with_capacity(n.min(64));
     for _ in 0..n {

@@ -507,3 +507,90 @@ fn array_blocks_elementwise_work_and_reductions_run_on_the_workers_and_match_loc
     let err = x.mapv(|v| v * 2.0).sum(da::All).compute_with(&client).expect_err("refused");
     assert!(err.to_string().starts_with("cluster: task '('mapv-"), "{err}");
 }
+
+/// Text files in a fresh directory the workers can read, one of them gzip-compressed, and
+/// the glob that reads them.
+fn text_files(name: &str, files: &[(&str, &str)]) -> String {
+    use std::io::Write;
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a directory");
+    for (file, text) in files {
+        let path = dir.join(file);
+        if file.ends_with(".gz") {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            gz.write_all(text.as_bytes()).expect("compresses");
+            std::fs::write(path, gz.finish().expect("compresses")).expect("write");
+        } else {
+            std::fs::write(path, text).expect("write");
+        }
+    }
+    format!("{}/*", dir.display())
+}
+
+#[test]
+fn bags_read_count_and_map_by_registered_functions_on_the_workers_and_match_local() {
+    let (_cluster, client) = client();
+    let f = rask_functions::register();
+    let mut prose = String::new();
+    for i in 0..3000 {
+        prose.push_str(&format!("The cat {} sat; the DOG sat {}.\n", ["on", "by", "near"][i % 3], i % 11));
+    }
+    let glob = text_files("bag-words", &[("a.txt", &prose), ("b.txt.gz", "the end\nof THE cat\n")]);
+    // Blocks of 4 KiB: the plain file is split between partitions, lines read once.
+    let lines = db::read_text_with(&glob, db::TextOptions { blocksize: Some(4096) }).expect("files");
+    assert!(lines.npartitions() > 10, "{lines}");
+    let words = lines.flat_map_registered(&f.words);
+    let freq = words.frequencies_sorted();
+    let (local, remote) = (freq.compute().expect("local"), freq.compute_with(&client).expect("cluster"));
+    let as_map = |v: &[(String, u64)]| v.iter().cloned().collect::<std::collections::BTreeMap<_, _>>();
+    assert_eq!(as_map(&remote), as_map(&local));
+    assert_eq!(remote[0], ("the".to_string(), 6002), "{remote:?}");
+    assert!(remote.windows(2).all(|w| w[0].1 >= w[1].1), "most frequent first: {remote:?}");
+    // Counted by hand: 7 words a line, 3000 lines, then 5 words.
+    assert_eq!(words.count().compute_with(&client).expect("cluster"), 3000 * 7 + 5);
+    assert_eq!(lines.compute_with(&client).expect("cluster"), lines.compute().expect("local"));
+    let distinct = words.distinct();
+    assert_eq!(distinct.compute_with(&client).expect("cluster"), distinct.compute().expect("local"));
+    // Numbers: held items through a registered map and filter, then summed.
+    let numbers = db::from_sequence(0..1000i64, 7).expect("a bag").map_registered(&f.inc).filter_registered(&f.even);
+    assert_eq!(numbers.sum().compute_with(&client).expect("cluster"), (1..=1000).filter(|x| x % 2 == 0).sum::<i64>());
+    assert_eq!(numbers.compute_with(&client).expect("cluster"), numbers.compute().expect("local"));
+    // JSON lines, plucked while they are read.
+    let json: String = (0..500).map(|i| format!("{{\"user\": \"u{}\", \"n\": {i}}}\n", i % 13)).collect();
+    let glob = text_files("bag-json", &[("events.jsonl", &json)]);
+    let users = db::read_json_with(&glob, db::TextOptions { blocksize: Some(2048) }).expect("files").pluck("user");
+    let (local, remote) = (users.compute().expect("local"), users.compute_with(&client).expect("cluster"));
+    assert_eq!(remote, local);
+    assert_eq!(remote.len(), 500);
+    // The whole values travel too, and pluck runs there as a stage.
+    let held =
+        db::from_sequence(users.compute().expect("local").into_iter().map(|u| rask::serde_json::json!({"u": u})), 3)
+            .expect("a bag");
+    assert_eq!(held.pluck("u").compute_with(&client).expect("cluster"), local);
+}
+
+#[test]
+fn a_bag_closure_or_error_is_named() {
+    let (_cluster, client) = client();
+    let f = rask_functions::register();
+    let bag = db::from_sequence(["1", "2", "x", "4"].map(String::from), 2).expect("a bag");
+    // A registered function's error fails the partition's task, naming the function.
+    let parsed = bag.map_registered(&f.parse_int);
+    let err = parsed.sum().compute_with(&client).expect_err("'x' is not a number");
+    let text = err.to_string();
+    assert!(text.contains("'parse_int': invalid digit found in string"), "{text}");
+    assert!(err.key().is_some_and(|k| k.prefix().starts_with("sum-part-")), "{text}");
+    // A closure stays here, and says what to use instead.
+    let closure = bag.map(|s| s.len() as i64);
+    let err = closure.sum().compute_with(&client).expect_err("refused");
+    assert!(err.to_string().contains("a bag's map with a closure runs only in this process"), "{err}");
+    assert!(err.to_string().contains("map_registered"), "{err}");
+    assert_eq!(closure.sum().compute().expect("runs here"), 4);
+    // Items of a type without a form on the wire are named.
+    let pairs = db::from_sequence([(1u8, 2u8)], 1).expect("a bag").filter(|_| true);
+    let err = pairs.count().compute_with(&client).expect_err("refused");
+    assert!(err.to_string().contains("a bag's filter with a closure"), "{err}");
+    let small = db::from_sequence([1u8, 2], 1).expect("a bag");
+    let err = small.count().compute_with(&client).expect_err("refused");
+    assert!(err.to_string().contains("a bag of u8 stays in this process"), "{err}");
+}

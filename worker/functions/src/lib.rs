@@ -10,7 +10,7 @@
 //! # Ok::<(), rask::Error>(())
 //! ```
 
-use rask::remote::{Function, register as add};
+use rask::remote::{Function, register as add, try_register};
 
 /// Handles on the registered functions, to build tasks with.
 #[derive(Clone, Debug)]
@@ -28,6 +28,13 @@ pub struct Functions {
     /// The `rows` × `cols` array whose element `(i, j)` is `i * cols + j`, as `f64`s (an
     /// array for `da::from_delayed`).
     pub ramp: Function<(usize, usize), rask::ndarray::ArrayD<f64>>,
+    /// A line's words, lower-cased (split at every character that is not alphanumeric):
+    /// for a bag's `flat_map_registered`.
+    pub words: Function<(String,), Vec<String>>,
+    /// Whether `x` is even: for a bag's `filter_registered`.
+    pub even: Function<(i64,), bool>,
+    /// A line as an integer (surrounding spaces ignored); a line that is not one fails the task.
+    pub parse_int: Function<(String,), i64>,
 }
 
 /// Registers every function of this crate (again, if called twice) and returns the handles.
@@ -44,5 +51,10 @@ pub fn register() -> Functions {
         ramp: add("ramp", |rows: usize, cols: usize| {
             rask::ndarray::ArrayD::from_shape_fn(vec![rows, cols], |i| (i[0] * cols + i[1]) as f64)
         }),
+        words: add("words", |line: String| {
+            line.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
+        }),
+        even: add("even", |x: i64| x % 2 == 0),
+        parse_int: try_register("parse_int", |line: String| line.trim().parse::<i64>()),
     }
 }
