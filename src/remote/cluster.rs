@@ -103,8 +103,8 @@ pub(crate) fn closure_error(key: &crate::key::Key) -> Error {
     cluster_error(format!(
         "task '{key}' is a closure, which only this process can run; to run it on the cluster, register \
          the function (rask::remote::register(\"name\", f)) in a crate the worker runtime links, and call \
-         it through the handle register returns (a closure given to a collection, as to map_partitions, \
-         mapv or a bag's map, runs only here)"
+         it through the handle register returns (a closure given to a collection, as to map_partitions \
+         or mapv, runs only here)"
     ))
 }
 

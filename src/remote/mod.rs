@@ -11,9 +11,10 @@
 //!
 //! rask's own collections make their tasks as data too: a DataFrame's partitions,
 //! aggregations, shuffles, joins and sorts (`dataframe/task.rs`), an array's made blocks and
-//! reductions (`array/task.rs`, `array/reduce.rs`) are `Builtin` tasks, whose parameters are
-//! serialized only when a task is sent, and which a worker finds by their type's name and
-//! runs with the same code.
+//! reductions (`array/task.rs`, `array/reduce.rs`), a bag's reads, registered stages and
+//! reductions (`bag/task.rs`) are `Builtin` tasks, whose parameters are serialized only
+//! when a task is sent, and which a worker finds by their type's name and runs with the
+//! same code.
 //!
 //! ```
 //! # #[macro_use] extern crate rask;
