@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use polars::prelude::{PlHashMap, PlIndexMap, PlIndexSet};
 
-use super::task::{BagTask, End, closure, local};
+use super::task::{BagTask, End, by_item, closure, local};
 use super::{Bag, Items, recipe, task, token};
 use crate::delayed::Delayed;
 use crate::error::BoxError;
@@ -440,7 +440,7 @@ impl<T: Data> Bag<T> {
     where
         T: Hash + Eq,
     {
-        let end = Ok(End::Frequencies { sorted });
+        let end = by_item::<T>(End::Frequencies { sorted }, "frequencies");
         single(reduction(self, kind, end, count_each, |v| Ok(merge_counts(v)), move |c| Ok(counts_list(c, sorted))))
     }
 
@@ -457,7 +457,8 @@ impl<T: Data> Bag<T> {
         T: Hash + Eq,
     {
         let finish = |set: PlIndexSet<T>| Ok(set.into_iter().collect::<Vec<T>>());
-        single(reduction(self, "distinct", Ok(End::Distinct), distinct_items, |v| Ok(merge_seen(v)), finish))
+        let end = by_item::<T>(End::Distinct, "distinct");
+        single(reduction(self, "distinct", end, distinct_items, |v| Ok(merge_seen(v)), finish))
     }
 
     /// The `k` items with the largest keys, largest first (among equal keys, the earlier

@@ -147,6 +147,25 @@ pub(super) fn local(op: &str) -> Arc<str> {
     .into()
 }
 
+/// `end`, a count by item (`frequencies`, `distinct`), when the workers can hash `T`s.
+pub(super) fn by_item<T: 'static>(end: End, op: &str) -> Result<End, Arc<str>> {
+    match ItemType::of::<T>() {
+        Ok(ItemType::Str | ItemType::I64) | Err(_) => Ok(end),
+        Ok(ty) => Err(format!("a bag's {op} of {} runs only in this process", ty.plural()).into()),
+    }
+}
+
+impl ItemType {
+    fn plural(self) -> &'static str {
+        match self {
+            ItemType::Str => "strings",
+            ItemType::I64 => "integers",
+            ItemType::F64 => "floats",
+            ItemType::Json => "JSON values",
+        }
+    }
+}
+
 impl Form {
     /// `n` partitions, each its one input, a `Vec<T>`.
     pub(super) fn held<T: 'static>(n: usize) -> MaybeForm {
