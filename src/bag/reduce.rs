@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use polars::prelude::{PlHashMap, PlIndexMap, PlIndexSet};
 
-use super::task::{BagTask, End, by_item, closure, local};
+use super::task::{BagTask, End, by_item, closure};
 use super::{Bag, Items, recipe, task, token};
 use crate::delayed::Delayed;
 use crate::error::BoxError;
@@ -113,6 +113,61 @@ pub(super) fn sum_items<T: std::iter::Sum>(items: Items<'_, T>) -> Result<T, Box
 
 pub(super) fn add_sums<T: std::iter::Sum>(sums: Vec<T>) -> T {
     sums.into_iter().sum()
+}
+
+/// The sum of a partition's items as `f64`, and their number.
+pub(super) fn sum_and_count<T: Numeric>(items: Items<'_, T>) -> Result<(f64, u64), BoxError> {
+    let (mut sum, mut n) = (0.0f64, 0u64);
+    items.for_each(|x| {
+        sum += x.to_f64();
+        n += 1;
+        Ok(())
+    })?;
+    Ok((sum, n))
+}
+
+pub(super) fn add_pairs(v: Vec<(f64, u64)>) -> (f64, u64) {
+    v.into_iter().fold((0.0, 0), |(s, n), (t, m)| (s + t, n + m))
+}
+
+pub(super) fn mean_of((sum, n): (f64, u64)) -> Result<f64, BoxError> {
+    match n {
+        0 => Err(BoxError::from("mean of an empty bag")),
+        n => Ok(sum / n as f64),
+    }
+}
+
+/// Keeps `x` when it compares as `want`ed with the best so far, or when the best so far is
+/// not comparable with itself (NaN).
+fn keep<T: PartialOrd>(best: &mut Option<T>, x: T, want: Ordering) {
+    let replaces = match best.as_ref() {
+        Some(b) => x.partial_cmp(b) == Some(want) || b.partial_cmp(b).is_none(),
+        None => true,
+    };
+    if replaces {
+        *best = Some(x);
+    }
+}
+
+/// A partition's smallest (`want` less) or largest item.
+pub(super) fn best_item<T: PartialOrd>(items: Items<'_, T>, want: Ordering) -> Result<Option<T>, BoxError> {
+    let mut best = None;
+    items.for_each(|x| {
+        keep(&mut best, x, want);
+        Ok(())
+    })?;
+    Ok(best)
+}
+
+pub(super) fn best_of<T: PartialOrd>(v: Vec<Option<T>>, want: Ordering) -> Option<T> {
+    let mut best = None;
+    v.into_iter().flatten().for_each(|x| keep(&mut best, x, want));
+    best
+}
+
+/// The `kind` (min or max) found, or the error of an empty bag.
+pub(super) fn extreme_of<T>(best: Option<T>, kind: &str) -> Result<T, BoxError> {
+    best.ok_or_else(|| BoxError::from(format!("{kind} of an empty bag")))
 }
 
 /// How often each item of a partition occurs.
@@ -247,21 +302,7 @@ impl<T: Data> Bag<T> {
     where
         T: Numeric,
     {
-        let part = |items: Items<'_, T>| {
-            let (mut sum, mut n) = (0.0f64, 0u64);
-            items.for_each(|x| {
-                sum += x.to_f64();
-                n += 1;
-                Ok(())
-            })?;
-            Ok((sum, n))
-        };
-        let combine = |v: Vec<(f64, u64)>| Ok(v.into_iter().fold((0.0, 0), |(s, n), (t, m)| (s + t, n + m)));
-        let finish = |(sum, n): (f64, u64)| match n {
-            0 => Err(BoxError::from("mean of an empty bag")),
-            n => Ok(sum / n as f64),
-        };
-        Delayed::from_node(reduction(self, "mean", Err(local("mean")), part, combine, finish))
+        Delayed::from_node(reduction(self, "mean", Ok(End::Mean), sum_and_count, |v| Ok(add_pairs(v)), mean_of))
     }
 
     /// The smallest item; an empty bag's minimum is an error. Items that are not comparable
@@ -298,28 +339,10 @@ impl<T: Data> Bag<T> {
     where
         T: PartialOrd,
     {
-        // `x` replaces the best so far when it compares as wanted, or when the best so far is
-        // not comparable with itself (NaN).
-        let better = move |best: &T, x: &T| x.partial_cmp(best) == Some(want) || best.partial_cmp(best).is_none();
-        let keep = move |best: &mut Option<T>, x: T| match best {
-            Some(b) if !better(b, &x) => {}
-            _ => *best = Some(x),
-        };
-        let part = move |items: Items<'_, T>| {
-            let mut best = None;
-            items.for_each(|x| {
-                keep(&mut best, x);
-                Ok(())
-            })?;
-            Ok(best)
-        };
-        let combine = move |v: Vec<Option<T>>| {
-            let mut best = None;
-            v.into_iter().flatten().for_each(|x| keep(&mut best, x));
-            Ok(best)
-        };
-        let finish = move |best: Option<T>| best.ok_or_else(|| BoxError::from(format!("{kind} of an empty bag")));
-        Delayed::from_node(reduction(self, kind, Err(local(kind)), part, combine, finish))
+        let end = Ok(End::Extreme { max: want == Ordering::Greater });
+        let part = move |items: Items<'_, T>| best_item(items, want);
+        let combine = move |v: Vec<Option<T>>| Ok(best_of(v, want));
+        Delayed::from_node(reduction(self, kind, end, part, combine, move |best| extreme_of(best, kind)))
     }
 
     /// Folds the items of each partition with `binop`, starting from `init`, then merges the

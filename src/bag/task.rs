@@ -4,8 +4,8 @@
 //! every step is data has a [`Form`]: what each partition reads ([`Source`]: held items, a
 //! block of a text or JSON-lines file) and the stages its items go through ([`Stage`]:
 //! `pluck`, or a function registered by name through `map_registered`, `filter_registered`,
-//! `flat_map_registered`). Its partition tasks, and the steps of `count`, `sum`,
-//! `frequencies` and `distinct` ([`End`]), carry a [`BagTask`] recipe next to their
+//! `flat_map_registered`). Its partition tasks, and the steps of `count`, `sum`, `mean`,
+//! `min`, `max`, `frequencies` and `distinct` ([`End`]), carry a [`BagTask`] recipe next to their
 //! closure; a worker runs the recipe with the same functions (`read.rs`'s line readers,
 //! `reduce.rs`'s partial results), items passing between stages as type-erased values. A
 //! closure (`map`, `fold`, `groupby`, ...) or another item type makes the bag's tasks
@@ -84,6 +84,12 @@ macro_rules! hashable {
     };
 }
 
+macro_rules! ordered {
+    ($ty:expr, $what:expr, $T:ident => $body:expr) => {
+        dispatch!($ty, [Str => String, I64 => i64, F64 => f64], $what, $T => $body)
+    };
+}
+
 macro_rules! number {
     ($ty:expr, $what:expr, $T:ident => $body:expr) => {
         dispatch!($ty, [I64 => i64, F64 => f64], $what, $T => $body)
@@ -141,8 +147,8 @@ pub(super) fn closure(op: &str) -> Arc<str> {
 /// Why a bag operation not made as data stays in this process.
 pub(super) fn local(op: &str) -> Arc<str> {
     format!(
-        "a bag's {op} runs only in this process; on a cluster a bag can be counted, summed, \
-         computed and made into frequencies or distinct items"
+        "a bag's {op} runs only in this process; on a cluster a bag can be computed, counted, summed, \
+         averaged, its min and max found and made into frequencies or distinct items"
     )
     .into()
 }
@@ -208,8 +214,21 @@ pub(super) enum End {
     Collect,
     Count,
     Sum,
-    Frequencies { sorted: bool },
+    Frequencies {
+        sorted: bool,
+    },
     Distinct,
+    Mean,
+    /// The largest item (`max`) or the smallest.
+    Extreme {
+        max: bool,
+    },
+}
+
+impl End {
+    fn want(max: bool) -> std::cmp::Ordering {
+        if max { std::cmp::Ordering::Greater } else { std::cmp::Ordering::Less }
+    }
 }
 
 /// One of a bag's tasks as data.
@@ -316,6 +335,10 @@ fn run_part(
         End::Distinct => {
             hashable!(item, "distinct", T => typed::<T, _>(&push, inputs, |i| reduce::distinct_items(i).map(value)))
         }
+        End::Mean => number!(item, "mean", T => typed::<T, _>(&push, inputs, |i| reduce::sum_and_count(i).map(value))),
+        End::Extreme { max } => ordered!(item, "min or max", T => {
+            typed::<T, _>(&push, inputs, |i| reduce::best_item(i, End::want(max)).map(value))
+        }),
     }
 }
 
@@ -343,6 +366,14 @@ fn merge(item: ItemType, end: End, inputs: Vec<Value>, last: bool) -> Result<Val
             let seen = reduce::merge_seen::<T>(all(inputs)?);
             Ok(if last { value(seen.into_iter().collect::<Vec<T>>()) } else { value(seen) })
         }),
+        End::Mean => {
+            let pair = reduce::add_pairs(all(inputs)?);
+            Ok(if last { value(reduce::mean_of(pair)?) } else { value(pair) })
+        }
+        End::Extreme { max } => ordered!(item, "min or max", T => {
+            let best = reduce::best_of::<T>(all(inputs)?, End::want(max));
+            Ok(if last { value(reduce::extreme_of(best, if max { "max" } else { "min" })?) } else { value(best) })
+        }),
     }
 }
 
@@ -363,7 +394,14 @@ pub(crate) fn codecs() -> Vec<(TypeId, Codec)> {
             )*]
         };
     }
-    of!(String, i64)
+    let mut all = of!(String, i64);
+    all.extend([
+        serde_entry::<(f64, u64)>(),
+        serde_entry::<Option<String>>(),
+        serde_entry::<Option<i64>>(),
+        serde_entry::<Option<f64>>(),
+    ]);
+    all
 }
 
 #[cfg(test)]

@@ -555,6 +555,12 @@ fn bags_read_count_and_map_by_registered_functions_on_the_workers_and_match_loca
     let numbers = db::from_sequence(0..1000i64, 7).expect("a bag").map_registered(&f.inc).filter_registered(&f.even);
     assert_eq!(numbers.sum().compute_with(&client).expect("cluster"), (1..=1000).filter(|x| x % 2 == 0).sum::<i64>());
     assert_eq!(numbers.compute_with(&client).expect("cluster"), numbers.compute().expect("local"));
+    assert_eq!(numbers.mean().compute_with(&client).expect("cluster"), 501.0);
+    assert_eq!(numbers.max().compute_with(&client).expect("cluster"), 1000);
+    assert_eq!(words.min().compute_with(&client).expect("cluster"), "0");
+    let empty = numbers.filter_registered(&f.even).map_registered(&f.inc).filter_registered(&f.even);
+    let err = empty.mean().compute_with(&client).expect_err("no items");
+    assert!(err.to_string().ends_with("failed: mean of an empty bag"), "{err}");
     // JSON lines, plucked while they are read.
     let json: String = (0..500).map(|i| format!("{{\"user\": \"u{}\", \"n\": {i}}}\n", i % 13)).collect();
     let glob = text_files("bag-json", &[("events.jsonl", &json)]);
