@@ -46,9 +46,9 @@ use crate::node::{Node, Op};
 use crate::remote::{Function, Recipe};
 use crate::scheduler::RunOptions;
 use crate::value::{Data, Value, take, type_name, value};
+use crate::visualize::{Rendered, Visualize};
 
 use self::task::{BagTask, End, Form, MaybeForm, Stage, call_item, closure};
-use crate::visualize::{Rendered, Visualize};
 
 /// Where a partition pushes its items, one at a time; an error stops the partition.
 pub(crate) type Sink<'a, T> = dyn FnMut(T) -> Result<(), BoxError> + 'a;
@@ -212,7 +212,7 @@ impl<T: Data> Bag<T> {
     }
 
     /// The form of a bag made by a closure from this one: the reason it stays here.
-    fn closure<U>(&self, op: &str) -> Result<U, Arc<str>> {
+    fn closure(&self, op: &str) -> MaybeForm {
         self.inner.form.as_ref().map_err(Arc::clone).and(Err(closure(op)))
     }
 

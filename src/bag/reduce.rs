@@ -45,7 +45,7 @@ macro_rules! numeric {
 }
 numeric!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize, f32, f64);
 
-fn takes<A: Data>(values: Vec<Value>) -> Result<Vec<A>, BoxError> {
+pub(super) fn takes<A: Data>(values: Vec<Value>) -> Result<Vec<A>, BoxError> {
     values.into_iter().map(|v| take::<A>(v).map_err(BoxError::from)).collect()
 }
 
@@ -165,9 +165,13 @@ pub(super) fn best_of<T: PartialOrd>(v: Vec<Option<T>>, want: Ordering) -> Optio
     best
 }
 
-/// The `kind` (min or max) found, or the error of an empty bag.
-pub(super) fn extreme_of<T>(best: Option<T>, kind: &str) -> Result<T, BoxError> {
-    best.ok_or_else(|| BoxError::from(format!("{kind} of an empty bag")))
+/// The item `max` or min found, or the error of an empty bag.
+pub(super) fn extreme_of<T>(best: Option<T>, max: bool) -> Result<T, BoxError> {
+    best.ok_or_else(|| BoxError::from(format!("{} of an empty bag", extreme_name(max))))
+}
+
+fn extreme_name(max: bool) -> &'static str {
+    if max { "max" } else { "min" }
 }
 
 /// How often each item of a partition occurs.
@@ -209,6 +213,11 @@ pub(super) fn distinct_items<T: Hash + Eq>(items: Items<'_, T>) -> Result<PlInde
         Ok(())
     })?;
     Ok(seen)
+}
+
+/// The distinct items, in the order they were first seen.
+pub(super) fn seen_list<T>(seen: PlIndexSet<T>) -> Vec<T> {
+    seen.into_iter().collect()
 }
 
 pub(super) fn merge_seen<T: Hash + Eq>(sets: Vec<PlIndexSet<T>>) -> PlIndexSet<T> {
@@ -317,7 +326,7 @@ impl<T: Data> Bag<T> {
     where
         T: PartialOrd,
     {
-        self.extreme("min", Ordering::Less)
+        self.extreme(false)
     }
 
     /// The largest item; an empty bag's maximum is an error.
@@ -332,17 +341,18 @@ impl<T: Data> Bag<T> {
     where
         T: PartialOrd,
     {
-        self.extreme("max", Ordering::Greater)
+        self.extreme(true)
     }
 
-    fn extreme(&self, kind: &'static str, want: Ordering) -> Delayed<T>
+    fn extreme(&self, max: bool) -> Delayed<T>
     where
         T: PartialOrd,
     {
-        let end = Ok(End::Extreme { max: want == Ordering::Greater });
+        let want = End::want(max);
         let part = move |items: Items<'_, T>| best_item(items, want);
         let combine = move |v: Vec<Option<T>>| Ok(best_of(v, want));
-        Delayed::from_node(reduction(self, kind, end, part, combine, move |best| extreme_of(best, kind)))
+        let finish = move |best| extreme_of(best, max);
+        Delayed::from_node(reduction(self, extreme_name(max), Ok(End::Extreme { max }), part, combine, finish))
     }
 
     /// Folds the items of each partition with `binop`, starting from `init`, then merges the
@@ -479,7 +489,7 @@ impl<T: Data> Bag<T> {
     where
         T: Hash + Eq,
     {
-        let finish = |set: PlIndexSet<T>| Ok(set.into_iter().collect::<Vec<T>>());
+        let finish = |set: PlIndexSet<T>| Ok(seen_list(set));
         let end = by_item::<T>(End::Distinct, "distinct");
         single(reduction(self, "distinct", end, distinct_items, |v| Ok(merge_seen(v)), finish))
     }

@@ -200,7 +200,7 @@ impl Form {
 
     /// The task of partition `i`, returning what `end` says.
     pub(super) fn part(&self, i: usize, end: End) -> BagTask {
-        BagTask::Part { source: self.sources[i].clone(), stages: self.stages.to_vec(), item: self.item, end }
+        BagTask::Part { source: self.sources[i].clone(), stages: self.stages.clone(), item: self.item, end }
     }
 
     pub(super) fn item(&self) -> ItemType {
@@ -226,7 +226,8 @@ pub(super) enum End {
 }
 
 impl End {
-    fn want(max: bool) -> std::cmp::Ordering {
+    /// How an item must compare with the best so far to replace it.
+    pub(super) fn want(max: bool) -> std::cmp::Ordering {
         if max { std::cmp::Ordering::Greater } else { std::cmp::Ordering::Less }
     }
 }
@@ -235,7 +236,7 @@ impl End {
 #[derive(Serialize, Deserialize)]
 pub(super) enum BagTask {
     /// A partition: items from `source` through `stages`, ending in `end`.
-    Part { source: Source, stages: Vec<Stage>, item: ItemType, end: End },
+    Part { source: Source, stages: Arc<[Stage]>, item: ItemType, end: End },
     /// Merges partial results of `end`'s reduction.
     Combine { item: ItemType, end: End },
     /// Merges partial results of `end`'s reduction and makes its final value.
@@ -351,28 +352,25 @@ fn typed<T: Data, R>(push: &Push, inputs: Vec<Value>, f: impl FnOnce(Items<'_, T
 
 /// A reduction's combine step (`last`: and its finish) on partial results.
 fn merge(item: ItemType, end: End, inputs: Vec<Value>, last: bool) -> Result<Value, BoxError> {
-    fn all<A: Data>(inputs: Vec<Value>) -> Result<Vec<A>, BoxError> {
-        inputs.into_iter().map(|v| take::<A>(v).map_err(BoxError::from)).collect()
-    }
     match end {
         End::Collect => Err("a bag's items are not a reduction's partial results".into()),
-        End::Count => Ok(value(reduce::add_counts(all(inputs)?))),
-        End::Sum => number!(item, "sum", T => Ok(value(reduce::add_sums::<T>(all(inputs)?)))),
+        End::Count => Ok(value(reduce::add_counts(reduce::takes(inputs)?))),
+        End::Sum => number!(item, "sum", T => Ok(value(reduce::add_sums::<T>(reduce::takes(inputs)?)))),
         End::Frequencies { sorted } => hashable!(item, "frequencies", T => {
-            let counts = reduce::merge_counts::<T>(all(inputs)?);
+            let counts = reduce::merge_counts::<T>(reduce::takes(inputs)?);
             Ok(if last { value(reduce::counts_list(counts, sorted)) } else { value(counts) })
         }),
         End::Distinct => hashable!(item, "distinct", T => {
-            let seen = reduce::merge_seen::<T>(all(inputs)?);
-            Ok(if last { value(seen.into_iter().collect::<Vec<T>>()) } else { value(seen) })
+            let seen = reduce::merge_seen::<T>(reduce::takes(inputs)?);
+            Ok(if last { value(reduce::seen_list(seen)) } else { value(seen) })
         }),
         End::Mean => {
-            let pair = reduce::add_pairs(all(inputs)?);
+            let pair = reduce::add_pairs(reduce::takes(inputs)?);
             Ok(if last { value(reduce::mean_of(pair)?) } else { value(pair) })
         }
         End::Extreme { max } => ordered!(item, "min or max", T => {
-            let best = reduce::best_of::<T>(all(inputs)?, End::want(max));
-            Ok(if last { value(reduce::extreme_of(best, if max { "max" } else { "min" })?) } else { value(best) })
+            let best = reduce::best_of::<T>(reduce::takes(inputs)?, End::want(max));
+            Ok(if last { value(reduce::extreme_of(best, max)?) } else { value(best) })
         }),
     }
 }

@@ -61,6 +61,13 @@ struct Registered {
     output: &'static str,
 }
 
+impl Registered {
+    /// The function as a task function of its one argument, to call on item after item.
+    fn per_item(&self) -> Box<TaskFn> {
+        (self.build)(vec![ArgSlot::Dep])
+    }
+}
+
 static FUNCTIONS: RwLock<Option<HashMap<&'static str, Registered>>> = RwLock::new(None);
 
 /// A function registered by name: calling it builds a task that a cluster's workers can run
@@ -173,7 +180,7 @@ impl<A, R: Data> Function<(A,), R> {
     /// The function as a task function of its one argument, to call on item after item
     /// (a bag's `map_registered`).
     pub(crate) fn item_fn(&self) -> Box<TaskFn> {
-        (self.registered.build)(vec![ArgSlot::Dep])
+        self.registered.per_item()
     }
 }
 
@@ -181,7 +188,7 @@ impl<A, R: Data> Function<(A,), R> {
 /// a worker), or why there is none.
 pub(crate) fn item_fn(name: &str) -> Result<Box<TaskFn>, String> {
     match lookup(name) {
-        Some(registered) if registered.params.len() == 1 => Ok((registered.build)(vec![ArgSlot::Dep])),
+        Some(registered) if registered.params.len() == 1 => Ok(registered.per_item()),
         Some(registered) => {
             Err(format!("'{name}' takes {} arguments here, and a bag's stage passes one", registered.params.len()))
         }
