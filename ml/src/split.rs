@@ -1,0 +1,279 @@
+//! Cross-validation splitters ([`KFold`], [`ShuffleSplit`]) and [`train_test_split`].
+//!
+//! A splitter turns a number of rows into `(train, test)` index lists, the same ones every
+//! time for the same seed; [`Splitter::folds`] takes them out of rask Arrays lazily.
+//! `train_test_split` splits each block of an Array on its own (as Dask-ML does), so the
+//! sizes of the pieces are known before anything runs.
+
+use ndarray::{Array1, ArrayD, Axis};
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_xoshiro::Xoshiro256PlusPlus;
+use rask::array::{Array, Element};
+use rask::{Delayed, delayed};
+
+use crate::error::{Error, Result, parameter};
+
+/// Row indices of one training set and its test set.
+pub type Split = (Vec<usize>, Vec<usize>);
+
+/// A way of cutting `n` rows into training and test sets.
+pub trait Splitter: Send + Sync + std::fmt::Debug {
+    /// How many `(train, test)` pairs [`Splitter::split`] gives.
+    fn n_splits(&self) -> usize;
+
+    /// The `(train, test)` index lists for `n` rows; an error when `n` is too small.
+    fn split(&self, n: usize) -> Result<Vec<Split>, String>;
+
+    /// The folds of `x` and `y` as lazy Arrays: `(x_train, x_test, y_train, y_test)` each.
+    ///
+    /// ```
+    /// use rask::prelude::*;
+    /// use rask_ml::{KFold, Splitter};
+    /// let x = da::arange(0.0, 20.0, 1.0, 5)?.reshape_rows(2)?;    // 10 rows
+    /// let y = da::arange(0i64, 10, 1, 5)?;
+    /// let folds = KFold::new(5).folds(&x, &y)?;
+    /// let (_, x_test, y_train, y_test) = &folds[1];
+    /// assert_eq!(y_test.to_vec()?, [2, 3]);
+    /// assert_eq!(y_train.shape()?, [8]);
+    /// assert_eq!(x_test.compute()?, ndarray::array![[4.0, 5.0], [6.0, 7.0]].into_dyn());
+    /// # Ok::<(), rask_ml::Error>(())
+    /// ```
+    #[allow(clippy::type_complexity)]
+    fn folds<L: Element>(
+        &self,
+        x: &Array<f64>,
+        y: &Array<L>,
+    ) -> Result<Vec<(Array<f64>, Array<f64>, Array<L>, Array<L>)>>
+    where
+        Self: Sized,
+    {
+        let n = x.shape()?.first().copied().unwrap_or(0);
+        let m = y.shape()?.first().copied().unwrap_or(0);
+        if n != m {
+            return Err(Error::Data(format!("X has {n} rows but y has {m}: they must have one row per label")));
+        }
+        let splits = self.split(n).map_err(Error::Data)?;
+        Ok(splits
+            .iter()
+            .map(|(train, test)| (x.take(0, train), x.take(0, test), y.take(0, train), y.take(0, test)))
+            .collect())
+    }
+}
+
+/// K-fold cross-validation: `n_splits` consecutive folds, each the test set once; with
+/// [`KFold::shuffle`], rows are shuffled (by a seed) before they are cut.
+///
+/// ```
+/// use rask_ml::{KFold, Splitter};
+/// let folds = KFold::new(3).split(7)?;
+/// assert_eq!(folds[0].1, [0, 1, 2]);          // the first folds take the extra rows
+/// assert_eq!(folds[2].1, [5, 6]);
+/// assert_eq!(folds[2].0, [0, 1, 2, 3, 4]);
+/// # Ok::<(), String>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KFold {
+    n_splits: usize,
+    shuffle: Option<u64>,
+}
+
+impl KFold {
+    /// `n_splits` folds (at least 2), in row order.
+    pub fn new(n_splits: usize) -> Self {
+        KFold { n_splits, shuffle: None }
+    }
+
+    /// Shuffles the rows with `seed` before cutting them into folds.
+    pub fn shuffle(mut self, seed: u64) -> Self {
+        self.shuffle = Some(seed);
+        self
+    }
+
+    /// Checks the parameters.
+    pub fn check(&self) -> Result<()> {
+        if self.n_splits < 2 {
+            return Err(parameter("KFold", "n_splits", self.n_splits, "it must be at least 2"));
+        }
+        Ok(())
+    }
+}
+
+impl Splitter for KFold {
+    fn n_splits(&self) -> usize {
+        self.n_splits
+    }
+
+    fn split(&self, n: usize) -> Result<Vec<Split>, String> {
+        self.check().map_err(|e| e.to_string())?;
+        if n < self.n_splits {
+            return Err(format!("KFold: cannot cut {n} rows into {} folds", self.n_splits));
+        }
+        let mut order: Vec<usize> = (0..n).collect();
+        if let Some(seed) = self.shuffle {
+            order.shuffle(&mut Xoshiro256PlusPlus::seed_from_u64(seed));
+        }
+        let (base, extra) = (n / self.n_splits, n % self.n_splits);
+        let mut start = 0;
+        Ok((0..self.n_splits)
+            .map(|k| {
+                let len = base + usize::from(k < extra);
+                let test = order[start..start + len].to_vec();
+                let train = order[..start].iter().chain(&order[start + len..]).copied().collect();
+                start += len;
+                (train, test)
+            })
+            .collect())
+    }
+}
+
+/// Random permutation cross-validation: `n_splits` independent shuffles, each holding out
+/// `test_size` of the rows (a fraction in (0, 1)).
+///
+/// ```
+/// use rask_ml::{ShuffleSplit, Splitter};
+/// let splits = ShuffleSplit::new(4, 0.25, 7).split(100)?;
+/// assert_eq!(splits.len(), 4);
+/// assert_eq!((splits[0].0.len(), splits[0].1.len()), (75, 25));
+/// assert_ne!(splits[0].1, splits[1].1);
+/// # Ok::<(), String>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ShuffleSplit {
+    n_splits: usize,
+    test_size: f64,
+    seed: u64,
+}
+
+impl ShuffleSplit {
+    /// `n_splits` shuffles holding out `test_size` of the rows, drawn from `seed`.
+    pub fn new(n_splits: usize, test_size: f64, seed: u64) -> Self {
+        ShuffleSplit { n_splits, test_size, seed }
+    }
+
+    /// Checks the parameters.
+    pub fn check(&self) -> Result<()> {
+        if self.n_splits < 1 {
+            return Err(parameter("ShuffleSplit", "n_splits", self.n_splits, "it must be at least 1"));
+        }
+        check_test_size("ShuffleSplit", self.test_size)
+    }
+}
+
+fn check_test_size(who: &'static str, test_size: f64) -> Result<()> {
+    if !(test_size > 0.0 && test_size < 1.0) {
+        return Err(parameter(who, "test_size", test_size, "it must be a fraction between 0 and 1 (exclusive)"));
+    }
+    Ok(())
+}
+
+/// How many of `n` rows a test share of `test_size` takes (at least one, and one less than all).
+fn test_rows(n: usize, test_size: f64) -> usize {
+    ((n as f64 * test_size).ceil() as usize).clamp(1, n.saturating_sub(1).max(1))
+}
+
+impl Splitter for ShuffleSplit {
+    fn n_splits(&self) -> usize {
+        self.n_splits
+    }
+
+    fn split(&self, n: usize) -> Result<Vec<Split>, String> {
+        self.check().map_err(|e| e.to_string())?;
+        if n < 2 {
+            return Err(format!("ShuffleSplit: cannot split {n} rows into a training and a test set"));
+        }
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(self.seed);
+        let k = test_rows(n, self.test_size);
+        Ok((0..self.n_splits)
+            .map(|_| {
+                let mut order: Vec<usize> = (0..n).collect();
+                order.shuffle(&mut rng);
+                let test = order[..k].to_vec();
+                (order[k..].to_vec(), test)
+            })
+            .collect())
+    }
+}
+
+/// Splits `x` and `y` into random training and test sets, block by block: each block of
+/// rows holds out `test_size` of its rows (drawn from `seed` and the block's number), so
+/// nothing moves between partitions and the sizes are known at once. Returns
+/// `(x_train, x_test, y_train, y_test)`.
+///
+/// ```
+/// use rask::prelude::*;
+/// let x = da::random(&[1000, 4], [250, -1], 1)?;
+/// let y = da::arange(0i64, 1000, 1, 250)?;
+/// let (x_train, x_test, y_train, y_test) = rask_ml::train_test_split(&x, &y, 0.2, 42)?;
+/// assert_eq!(x_train.shape()?, [800, 4]);
+/// assert_eq!(y_test.shape()?, [200]);
+/// let mut all: Vec<i64> = y_train.to_vec()?.into_iter().chain(y_test.to_vec()?).collect();
+/// all.sort();
+/// assert_eq!(all, (0..1000).collect::<Vec<_>>());    // every row lands on one side
+/// # Ok::<(), rask_ml::Error>(())
+/// ```
+pub fn train_test_split<L: Element>(
+    x: &Array<f64>,
+    y: &Array<L>,
+    test_size: f64,
+    seed: u64,
+) -> Result<(Array<f64>, Array<f64>, Array<L>, Array<L>)> {
+    check_test_size("train_test_split", test_size)?;
+    let shape = x.shape()?.to_vec();
+    if shape.len() != 2 {
+        return Err(Error::Data(format!("train_test_split: X must be 2-D, but has shape {shape:?}")));
+    }
+    let rows = x.chunks()[0].clone();
+    let x = x.rechunk(vec![rows.clone(), vec![shape[1]]]);
+    let y_shape = y.shape()?.to_vec();
+    if y_shape != [shape[0]] {
+        return Err(Error::Data(format!("train_test_split: X has {} rows but y has shape {y_shape:?}", shape[0])));
+    }
+    let y = y.rechunk(vec![rows.clone()]);
+    let (xs, ys) = (x.to_delayed()?, y.to_delayed()?);
+    let (mut xtr, mut xte, mut ytr, mut yte) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (b, &n) in rows.iter().enumerate() {
+        let k = if n < 2 { 0 } else { test_rows(n, test_size) };
+        let (train, test) = block_split(n, k, seed ^ (b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let piece = |block: &Delayed<ArrayD<f64>>, idx: &[usize]| {
+            rask::array::from_delayed(&delayed!(take_rows::<f64>(block, idx.to_vec())), &[idx.len(), shape[1]])
+        };
+        let label = |block: &Delayed<ArrayD<L>>, idx: &[usize]| {
+            rask::array::from_delayed(&delayed!(take_rows::<L>(block, idx.to_vec())), &[idx.len()])
+        };
+        xtr.push(piece(&xs[b], &train));
+        xte.push(piece(&xs[b], &test));
+        ytr.push(label(&ys[b], &train));
+        yte.push(label(&ys[b], &test));
+    }
+    Ok((
+        Array::concatenate(&xtr, 0),
+        Array::concatenate(&xte, 0),
+        Array::concatenate(&ytr, 0),
+        Array::concatenate(&yte, 0),
+    ))
+}
+
+/// The training and test rows of one block of `n` rows, `k` of them held out.
+fn block_split(n: usize, k: usize, seed: u64) -> Split {
+    let mut order: Vec<usize> = (0..n).collect();
+    order.shuffle(&mut Xoshiro256PlusPlus::seed_from_u64(seed));
+    let mut test = order[..k].to_vec();
+    let mut train = order[k..].to_vec();
+    test.sort_unstable();
+    train.sort_unstable();
+    (train, test)
+}
+
+fn take_rows<T: Element>(block: ArrayD<T>, rows: Vec<usize>) -> ArrayD<T> {
+    block.select(Axis(0), &rows)
+}
+
+/// Rows `idx` of a matrix and its labels (a search's fold).
+pub(crate) fn select<L: Clone>(
+    x: &ndarray::Array2<f64>,
+    y: &Array1<L>,
+    idx: &[usize],
+) -> (ndarray::Array2<f64>, Array1<L>) {
+    (x.select(Axis(0), idx), idx.iter().map(|&i| y[i].clone()).collect())
+}

@@ -1,0 +1,121 @@
+//! Linear models over partitions against linfa's fitted in memory and a hand computation.
+
+use linfa::traits::Fit;
+use ndarray::Array1;
+use rask::polars::prelude::df;
+use rask::prelude::*;
+use rask_ml::{Estimator, LinearRegression, LogisticRegression, PredictArray};
+
+use crate::{classification, close, dense, regression, vector};
+
+#[test]
+fn linear_regression_matches_linfa_in_memory() {
+    let (x, y) = regression(4000, 5, 31);
+    let data = linfa::DatasetBase::new(dense(&x), vector(&y));
+    for intercept in [true, false] {
+        let ours = LinearRegression::new().fit_intercept(intercept).fit(&x, &y).unwrap();
+        let theirs = linfa_linear::LinearRegression::new().with_intercept(intercept).fit(&data).unwrap();
+        assert!(close(ours.params(), theirs.params(), 1e-9), "{:?} vs {:?}", ours.params(), theirs.params());
+        assert!((ours.intercept() - theirs.intercept()).abs() < 1e-9);
+        let predicted = vector(&ours.predict_array(&x).unwrap());
+        let by_hand = dense(&x).dot(ours.params()) + ours.intercept();
+        assert!(close(&predicted, &by_hand, 1e-12));
+    }
+    // the coefficients the data was made with (noise is small)
+    let ours = LinearRegression::new().fit(&x, &y).unwrap();
+    assert!(close(ours.params(), &ndarray::array![-1.5, -0.5, 0.5, 1.5, 2.5], 0.02), "{:?}", ours.params());
+}
+
+#[test]
+fn linear_regression_names_bad_input() {
+    let x = da::from_array(ndarray::array![[1.0, 2.0], [2.0, 4.0], [3.0, 6.0]], 2).unwrap();
+    let y = da::from_array(ndarray::array![1.0, 2.0, 3.0], 2).unwrap();
+    let err = LinearRegression::new().fit(&x, &y).unwrap_err().to_string();
+    assert!(err.starts_with("LinearRegression: the 2 features are collinear"), "{err}");
+    let short = da::from_array(ndarray::array![1.0, 2.0], 2).unwrap();
+    let err = LinearRegression::new().fit(&x, &short).unwrap_err().to_string();
+    assert_eq!(err, "X has 3 rows but y has 2: they must have one row per label");
+    let nan = da::from_array(ndarray::array![[1.0], [f64::INFINITY], [3.0]], 1).unwrap();
+    let err = LinearRegression::new().fit(&nan, &y).unwrap_err().to_string();
+    assert!(err.contains("partition 1: X has inf at row 0, column 0"), "{err}");
+    // DataFrames: partitions must pair up row for row
+    let fx = dd::from_polars(df!("a" => [1.0, 2.0, 3.0, 4.0]).unwrap(), 2);
+    let fy = dd::from_polars(df!("y" => [1.0, 2.0, 3.0]).unwrap(), 2);
+    let err = LinearRegression::new().fit(&fx, &fy).unwrap_err().to_string();
+    assert!(err.contains(": X has 2 rows but y has 1"), "{err}");
+    let two = dd::from_polars(df!("y" => [1.0, 2.0, 3.0, 4.0], "z" => [0.0; 4]).unwrap(), 2);
+    let err = LinearRegression::new().fit(&fx, &two).unwrap_err().to_string();
+    assert_eq!(err, "y must be a DataFrame of one column, but it has 2: y, z");
+}
+
+#[test]
+fn logistic_regression_matches_in_memory_fits() {
+    let (x, y) = classification(6000, 4, 41);
+    let (xd, yd) = (dense(&x), vector(&y));
+    for alpha in [0.01, 1.0, 30.0] {
+        let est = LogisticRegression::new().alpha(alpha);
+        let ours = est.fit(&x, &y).unwrap();
+        // the same algorithm on one block in memory
+        let memory = Estimator::fit(&est, xd.view(), yd.view()).unwrap();
+        assert!(close(ours.params(), memory.params(), 1e-8), "{:?} vs {:?}", ours.params(), memory.params());
+        // linfa's own (L-BFGS, which stops at its gradient tolerance)
+        let theirs = linfa_logistic::LogisticRegression::default()
+            .alpha(alpha)
+            .gradient_tolerance(1e-8)
+            .max_iterations(1000)
+            .fit(&linfa::DatasetBase::new(xd.clone(), yd.clone()))
+            .unwrap();
+        // linfa's positive class is the more frequent one, ours the larger (as scikit-learn's)
+        let sign = if theirs.labels().pos.class == ours.labels().pos.class { 1.0 } else { -1.0 };
+        let scale = theirs.params().iter().fold(1.0f64, |m, v| m.max(v.abs()));
+        assert!(
+            close(ours.params(), &(theirs.params() * sign), 1e-3 * scale),
+            "alpha {alpha}: {:?} vs {:?}",
+            ours.params(),
+            theirs.params()
+        );
+        assert!((ours.intercept() - sign * theirs.intercept()).abs() < 1e-3 * scale);
+        // the same predictions on the rows
+        let ours_pred = vector(&ours.predict_array(&x).unwrap());
+        let theirs_pred: Array1<bool> = linfa::traits::Predict::predict(&theirs, &xd);
+        let differ = ours_pred.iter().zip(&theirs_pred).filter(|(a, b)| a != b).count();
+        assert!(differ <= 3, "{differ} predictions differ");
+    }
+}
+
+#[test]
+fn logistic_regression_takes_any_two_labels() {
+    let (x, y) = classification(2000, 3, 43);
+    let as_bool = LogisticRegression::new().fit(&x, &y).unwrap();
+    let ints = y.map_blocks(|b| b.mapv(|t| if t { 7i64 } else { -3 }));
+    let as_int = LogisticRegression::new().fit(&x, &ints).unwrap();
+    assert!(close(as_bool.params(), as_int.params(), 1e-12));
+    assert_eq!((as_int.labels().pos.class, as_int.labels().neg.class), (7, -3));
+    let predicted = vector(&as_int.predict_array(&x).unwrap());
+    let want = vector(&as_bool.predict_array(&x).unwrap()).mapv(|t| if t { 7 } else { -3 });
+    assert_eq!(predicted, want);
+    // strings, from a DataFrame column
+    let frame = dd::from_polars(
+        df!("a" => [0.0, 1.0, 2.0, 3.0, 4.0, 5.0], "label" => ["no", "no", "yes", "no", "yes", "yes"]).unwrap(),
+        2,
+    );
+    let model =
+        LogisticRegression::<String>::new().fit(&frame.select([col("a")]), &frame.select([col("label")])).unwrap();
+    assert_eq!(model.labels().pos.class, "yes");
+    assert!(model.params()[0] > 0.0);
+}
+
+#[test]
+fn logistic_regression_names_bad_input() {
+    let x = da::random(&[10, 2], 5, 1).unwrap();
+    let one = da::full(&[10], true, 5).unwrap();
+    let err = LogisticRegression::new().fit(&x, &one).unwrap_err().to_string();
+    assert_eq!(err, "LogisticRegression: y must hold two classes, but holds only [true]");
+    let three = da::arange(0i64, 10, 1, 5).unwrap();
+    let err = LogisticRegression::new().fit(&x, &three).unwrap_err().to_string();
+    assert!(err.starts_with("LogisticRegression: y must hold two classes, but holds more: 0, 1, 2"), "{err}");
+    let err = LogisticRegression::<bool>::new().alpha(-1.0).check().unwrap_err().to_string();
+    assert_eq!(err, "LogisticRegression: alpha = -1 is out of range: it must be a finite number ≥ 0");
+    let err = LogisticRegression::<bool>::new().max_iterations(0).check().unwrap_err().to_string();
+    assert_eq!(err, "LogisticRegression: max_iterations = 0 is out of range: it must be at least 1");
+}
