@@ -72,6 +72,6 @@ pub use preprocessing::{MinMaxScaler, StandardScaler};
 pub use search::{CvResults, GridSearchCV, Preprocess, RandomizedSearchCV, SearchResult, cross_val_score};
 pub use split::{KFold, ShuffleSplit, Splitter, train_test_split};
 
-/// linfa, whose models this crate returns (and whose traits `Predict` and `Transformer`
-/// apply them to data in memory).
-pub use linfa;
+/// linfa, whose traits (`Fit`, `Predict`, `Transformer`) fit and apply models to data in
+/// memory, and the linfa crates whose fitted models this crate returns.
+pub use {linfa, linfa_clustering, linfa_linear, linfa_logistic, linfa_preprocessing, linfa_reduction};

@@ -10,6 +10,7 @@ use linfa_linear::FittedLinearRegression;
 use linfa_logistic::FittedLogisticRegression;
 use std::marker::PhantomData;
 
+use ndarray::linalg::general_mat_mul;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, s};
 use rask::BoxError;
 use serde::Serialize;
@@ -261,32 +262,38 @@ impl<L: Label> Merge for Classes<L> {
     }
 }
 
-/// The log-loss, gradient and Hessian of a block at coefficients `w` (features, then intercept).
+/// The log-loss, gradient and Hessian of a block at coefficients `w` (features, then
+/// intercept), a few thousand rows at a time: each chunk's rows scaled by `√(p(1-p))`, with
+/// a column of those weights for the intercept, give the Hessian by one matrix product.
 fn newton_stats<L: Label>(x: ArrayView2<'_, f64>, y: ArrayView1<'_, L>, w: &Array1<f64>, pos: &L) -> Newton {
+    const ROWS: usize = 2048;
     let d = x.ncols();
-    let z = x.dot(&w.slice(s![..d])) + w[d];
+    let coef = w.slice(s![..d]);
     let mut loss = 0.0;
-    let mut resid = Array1::<f64>::zeros(z.len());
-    let mut weight = Array1::<f64>::zeros(z.len());
-    for (i, (&z, t)) in z.iter().zip(y).enumerate() {
-        let t = if t == pos { 1.0 } else { 0.0 };
-        // log(1 + e^z) - t z, without overflow
-        loss += if z > 0.0 { z + (-z).exp().ln_1p() } else { z.exp().ln_1p() } - t * z;
-        let p = 1.0 / (1.0 + (-z).exp());
-        resid[i] = p - t;
-        weight[i] = p * (1.0 - p);
+    let mut grad = Array1::<f64>::zeros(d + 1);
+    let mut hess = Array2::<f64>::zeros((d + 1, d + 1));
+    let mut scaled = Array2::<f64>::zeros((ROWS.min(x.nrows()), d + 1));
+    let mut resid = Array1::<f64>::zeros(ROWS.min(x.nrows()));
+    for (xc, yc) in x.axis_chunks_iter(Axis(0), ROWS).zip(y.axis_chunks_iter(Axis(0), ROWS)) {
+        let m = xc.nrows();
+        let z = xc.dot(&coef) + w[d];
+        let mut a = scaled.slice_mut(s![..m, ..]);
+        for (i, ((mut row, xrow), label)) in a.rows_mut().into_iter().zip(xc.rows()).zip(yc).enumerate() {
+            let (zi, t) = (z[i], if label == pos { 1.0 } else { 0.0 });
+            // log(1 + e^z) - t z and the sigmoid, from one exponential that cannot overflow
+            let e = (-zi.abs()).exp();
+            let p = if zi >= 0.0 { 1.0 / (1.0 + e) } else { e / (1.0 + e) };
+            loss += zi.max(0.0) + e.ln_1p() - t * zi;
+            resid[i] = p - t;
+            let root = (p * (1.0 - p)).sqrt();
+            row.slice_mut(s![..d]).zip_mut_with(&xrow, |a, x| *a = x * root);
+            row[d] = root;
+        }
+        let r = resid.slice(s![..m]);
+        grad.slice_mut(s![..d]).scaled_add(1.0, &xc.t().dot(&r));
+        grad[d] += r.sum();
+        general_mat_mul(1.0, &a.t(), &a, 1.0, &mut hess);
     }
-    let mut grad = Array1::zeros(d + 1);
-    grad.slice_mut(s![..d]).assign(&x.t().dot(&resid));
-    grad[d] = resid.sum();
-    let root = weight.mapv(f64::sqrt);
-    let xs = &x * &root.view().insert_axis(Axis(1));
-    let mut hess = Array2::zeros((d + 1, d + 1));
-    hess.slice_mut(s![..d, ..d]).assign(&xs.t().dot(&xs));
-    let xw = x.t().dot(&weight);
-    hess.slice_mut(s![..d, d]).assign(&xw);
-    hess.slice_mut(s![d, ..d]).assign(&xw);
-    hess[(d, d)] = weight.sum();
     Newton { loss, grad, hess }
 }
 

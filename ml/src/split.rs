@@ -1,4 +1,5 @@
-//! Cross-validation splitters ([`KFold`], [`ShuffleSplit`]) and [`train_test_split`].
+//! Cross-validation splitters ([`KFold`], [`ShuffleSplit`]), [`train_test_split`] for Arrays
+//! and [`train_test_split_frame`] for DataFrames.
 //!
 //! A splitter turns a number of rows into `(train, test)` index lists, the same ones every
 //! time for the same seed; [`Splitter::folds`] takes them out of rask Arrays lazily.
@@ -10,6 +11,8 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rask::array::{Array, Element};
+use rask::dataframe::DataFrame;
+use rask::polars::prelude::{DataFrame as PlFrame, IdxCa, IdxSize, NewChunkedArray};
 use rask::{Delayed, delayed};
 
 use crate::error::{Error, Result, parameter};
@@ -252,6 +255,35 @@ pub fn train_test_split<L: Element>(
         Array::concatenate(&ytr, 0),
         Array::concatenate(&yte, 0),
     ))
+}
+
+/// Splits a DataFrame into random training and test rows, partition by partition: each
+/// partition holds out `test_size` of its rows, drawn from `seed` (and the partition's
+/// length), so nothing moves between partitions. Returns `(train, test)`; select the
+/// feature and label columns of each afterwards.
+///
+/// ```
+/// use rask::prelude::*;
+/// use rask::polars::prelude::df;
+/// let frame = dd::from_polars(df!("a" => (0..100i64).collect::<Vec<_>>())?, 4);
+/// let (train, test) = rask_ml::split::train_test_split_frame(&frame, 0.2, 7)?;
+/// let (train, test) = (train.compute()?, test.compute()?);
+/// assert_eq!((train.height(), test.height()), (80, 20));
+/// let mut all: Vec<i64> = train.column("a")?.i64()?.into_no_null_iter().chain(test.column("a")?.i64()?.into_no_null_iter()).collect();
+/// all.sort();
+/// assert_eq!(all, (0..100).collect::<Vec<_>>());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn train_test_split_frame(df: &DataFrame, test_size: f64, seed: u64) -> Result<(DataFrame, DataFrame)> {
+    check_test_size("train_test_split_frame", test_size)?;
+    let side = move |frame: PlFrame, test: bool| {
+        let n = frame.height();
+        let k = if n < 2 { 0 } else { test_rows(n, test_size) };
+        let (train, held) = block_split(n, k, seed ^ (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let rows = if test { held } else { train };
+        frame.take(&IdxCa::from_vec("rows".into(), rows.into_iter().map(|i| i as IdxSize).collect()))
+    };
+    Ok((df.map_partitions(move |f| side(f, false)), df.map_partitions(move |f| side(f, true))))
 }
 
 /// The training and test rows of one block of `n` rows, `k` of them held out.

@@ -190,6 +190,18 @@ if std::env::var_os("RASK_USER_BACKTRACE").is_none_or(|v| v == "0") {
 }
 Ok::<(), String>(())?;"#;
 
+/// What a session evaluates when a cell first mentions `ml::`: the crate as `ml`, and the
+/// traits whose methods apply models to Arrays and cut folds.
+const ML_PRELUDE: &str = "use rask_ml as ml;\nuse rask_ml::{PredictArray as _, Splitter as _, TransformArray as _};";
+
+/// Whether a cell uses rask-ml: `ml::` (not as the end of a longer name) or `rask_ml`.
+fn mentions_ml(cell: &str) -> bool {
+    cell.contains("rask_ml")
+        || cell.match_indices("ml::").any(|(i, _)| {
+            !cell[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_')
+        })
+}
+
 /// The variable through which the session passes the user's own `RUST_BACKTRACE` to the
 /// cells (evcxr sets `RUST_BACKTRACE=1` for them); read by the [`PRELUDE`].
 const USER_BACKTRACE: &str = "RASK_USER_BACKTRACE";
@@ -254,7 +266,7 @@ impl Starter {
         let _ = ctx.completions(WARM_UP, WARM_UP.len());
         cache.mark_started();
         let cells = CellState::new(ctx.process_handle());
-        Ok(Session { ctx, cells, output, updates: self.updates.1, _cache: cache })
+        Ok(Session { ctx, cells, output, updates: self.updates.1, ml: false, _cache: cache })
     }
 }
 
@@ -292,6 +304,8 @@ pub struct Session {
     cells: Arc<CellState>,
     output: Sink,
     updates: crossbeam_channel::Receiver<DisplayUpdate>,
+    /// Whether rask-ml has been added (by the first cell that mentions `ml::`).
+    ml: bool,
     _cache: CacheDir,
 }
 
@@ -355,6 +369,9 @@ impl Session {
     /// hold a `Delayed` (see [`preexpand`]); compile errors are then reported against the
     /// cell as written.
     pub fn execute(&mut self, cell: &str) -> Result<CellOutput, SessionError> {
+        if !self.ml && mentions_ml(cell) {
+            self.add_ml()?;
+        }
         match preexpand::expand_delayed(cell) {
             Some(expanded) => match self.evaluate(&expanded) {
                 Err(SessionError::Compile(_)) => self.evaluate(cell),
@@ -362,6 +379,21 @@ impl Session {
             },
             None => self.evaluate(cell),
         }
+    }
+
+    /// Adds rask-ml to the cells' dependencies, as `ml`, with its traits for Arrays in
+    /// scope. Cells that never use it do not link linfa.
+    fn add_ml(&mut self) -> Result<(), SessionError> {
+        let path = rask_path().join("ml");
+        (self.output.lock().unwrap_or_else(|p| p.into_inner()))(Output::Line(
+            Stream::Stderr,
+            "adding rask-ml as `ml` (the first time on a machine this compiles linfa, about a minute)",
+        ));
+        let dep = format!(":dep rask-ml = {{ path = {:?} }}", path.display().to_string());
+        self.ctx.execute(&dep).map_err(|e| setup_error(&format!("adding rask-ml from {}", path.display()), e))?;
+        self.ctx.execute(ML_PRELUDE).map_err(|e| setup_error("loading rask-ml", e))?;
+        self.ml = true;
+        Ok(())
     }
 
     fn evaluate(&mut self, cell: &str) -> Result<CellOutput, SessionError> {
@@ -465,5 +497,15 @@ impl Session {
     /// The variables defined so far, with their types.
     pub fn variables(&self) -> Vec<(String, String)> {
         self.ctx.variables_and_types().map(|(n, t)| (n.to_string(), t.to_string())).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ml_is_mentioned_as_a_path_not_inside_a_name() {
+        assert!(super::mentions_ml("let m = ml::KMeans::new(3).fit(&x)?;"));
+        assert!(super::mentions_ml("use rask_ml::PCA;"));
+        assert!(!super::mentions_ml("let html::x = 1; xml::parse()"));
     }
 }
