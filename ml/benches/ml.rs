@@ -1,5 +1,5 @@
 //! rask-ml next to Dask-ML (and scikit-learn) on the same rows, read from the JSON
-//! `benches/dask_ml.py` wrote in the same run:
+//! `benches/dask_learn.py` wrote in the same run:
 //!
 //! 1. GridSearchCV of LogisticRegression, 12 parameter sets (C in 6 values × fit_intercept)
 //!    × 5 folds, on 200,000 × 20 rows in memory;
@@ -64,7 +64,8 @@ fn big_data(rows: usize) -> (Array2<f64>, Array1<bool>) {
 }
 
 fn generate(rows: usize, grid_rows: usize) -> Result<PathBuf, Box<dyn std::error::Error>> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../target/bench-data/ml-{rows}-{grid_rows}"));
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().ok_or("rask-ml is not in a workspace")?;
+    let dir = workspace.join(format!("target/bench-data/ml-{rows}-{grid_rows}"));
     if !dir.join("big_y.npy").exists() {
         std::fs::create_dir_all(&dir)?;
         let (x, y) = grid_data(grid_rows);
@@ -77,7 +78,11 @@ fn generate(rows: usize, grid_rows: usize) -> Result<PathBuf, Box<dyn std::error
     Ok(dir)
 }
 
-fn load<T: da::Element>(dir: &Path, name: &str, chunks: impl Into<rask::array::Chunks>) -> Result<da::Array<T>, rask::Error> {
+fn load<T: da::Element>(
+    dir: &Path,
+    name: &str,
+    chunks: impl Into<rask::array::Chunks>,
+) -> Result<da::Array<T>, rask::Error> {
     da::from_npy::<T>(dir.join(name), chunks)?.persist()
 }
 
@@ -106,8 +111,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("rask-ml vs dask-ml, {threads} threads; data in {}", dir.display());
 
     // 1. GridSearchCV
-    let x: Array2<f64> = da::from_npy::<f64>(dir.join("grid_x.npy"), [grid_rows, 20])?.compute()?.into_dimensionality::<Ix2>()?;
-    let y: Array1<bool> = da::from_npy::<bool>(dir.join("grid_y.npy"), grid_rows)?.compute()?.into_dimensionality::<Ix1>()?;
+    let x: Array2<f64> =
+        da::from_npy::<f64>(dir.join("grid_x.npy"), [grid_rows, 20])?.compute()?.into_dimensionality::<Ix2>()?;
+    let y: Array1<bool> =
+        da::from_npy::<bool>(dir.join("grid_y.npy"), grid_rows)?.compute()?.into_dimensionality::<Ix1>()?;
     let grid = ParamGrid::new().param("C", CS).param("fit_intercept", [true, false]);
     let search = GridSearchCV::new(grid, |p| {
         Ok(LogisticRegression::new().alpha(1.0 / p.f64("C")?).fit_intercept(p.bool("fit_intercept")?))
@@ -148,7 +155,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let right = predicted.iter().zip(&truth).filter(|(p, t)| p == t).count();
     let accuracy = right as f64 / rows as f64;
     let quality = match theirs("logistic_accuracy") {
-        Some(d) => format!("accuracy {:.3}% vs {:.3}% ({:+.3} points)", accuracy * 100.0, d * 100.0, (accuracy - d) * 100.0),
+        Some(d) => {
+            format!("accuracy {:.3}% vs {:.3}% ({:+.3} points)", accuracy * 100.0, d * 100.0, (accuracy - d) * 100.0)
+        }
         None => format!("accuracy {:.3}%", accuracy * 100.0),
     };
     row("LogisticRegression C=1, 2M × 16, 8 partitions", lr_s, theirs("logistic_seconds"), &quality);

@@ -74,4 +74,4 @@ pub use split::{KFold, ShuffleSplit, Splitter, train_test_split};
 
 /// linfa, whose traits (`Fit`, `Predict`, `Transformer`) fit and apply models to data in
 /// memory, and the linfa crates whose fitted models this crate returns.
-pub use {linfa, linfa_clustering, linfa_linear, linfa_logistic, linfa_preprocessing, linfa_reduction};
+pub use {linfa, linfa_clustering, linfa_linear, linfa_logistic, linfa_nn, linfa_preprocessing, linfa_reduction};

@@ -11,7 +11,7 @@ use linfa_logistic::FittedLogisticRegression;
 use std::marker::PhantomData;
 
 use ndarray::linalg::general_mat_mul;
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, s};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, Zip, s};
 use rask::BoxError;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -152,8 +152,8 @@ impl Estimator for LinearRegression {
 /// `LogisticRegression(C = 1/alpha)` and linfa's `alpha`. `y` holds two classes; the larger
 /// one is the positive class, as in scikit-learn (linfa's own fit takes the more frequent one,
 /// so its coefficients may have the other sign). Each Newton step is one pass over the partitions,
-/// which are held in memory between steps; it stops when a step moves no coefficient by more
-/// than `tol` relative to its size, and halves a step that would raise the loss.
+/// which are held in memory between steps; it stops when the mean loss's gradient is below
+/// `tol`, and halves a step that would raise the loss.
 ///
 /// ```
 /// use rask::prelude::*;
@@ -198,13 +198,14 @@ impl<L> std::fmt::Debug for LogisticRegression<L> {
 
 impl<L> Default for LogisticRegression<L> {
     fn default() -> Self {
-        LogisticRegression { alpha: 1.0, fit_intercept: true, max_iterations: 100, tol: 1e-8, _label: PhantomData }
+        LogisticRegression { alpha: 1.0, fit_intercept: true, max_iterations: 100, tol: 1e-4, _label: PhantomData }
     }
 }
 
 /// A pass's log-loss, gradient and Hessian, over the features and (last) the intercept.
 #[derive(Clone, Debug)]
 pub(crate) struct Newton {
+    rows: usize,
     loss: f64,
     grad: Array1<f64>,
     hess: Array2<f64>,
@@ -212,6 +213,7 @@ pub(crate) struct Newton {
 
 impl Merge for Newton {
     fn merge(&mut self, other: Newton) {
+        self.rows += other.rows;
         self.loss += other.loss;
         self.grad += &other.grad;
         self.hess += &other.hess;
@@ -266,7 +268,7 @@ impl<L: Label> Merge for Classes<L> {
 /// intercept), a few thousand rows at a time: each chunk's rows scaled by `√(p(1-p))`, with
 /// a column of those weights for the intercept, give the Hessian by one matrix product.
 fn newton_stats<L: Label>(x: ArrayView2<'_, f64>, y: ArrayView1<'_, L>, w: &Array1<f64>, pos: &L) -> Newton {
-    const ROWS: usize = 2048;
+    const ROWS: usize = 4096;
     let d = x.ncols();
     let coef = w.slice(s![..d]);
     let mut loss = 0.0;
@@ -277,24 +279,28 @@ fn newton_stats<L: Label>(x: ArrayView2<'_, f64>, y: ArrayView1<'_, L>, w: &Arra
     for (xc, yc) in x.axis_chunks_iter(Axis(0), ROWS).zip(y.axis_chunks_iter(Axis(0), ROWS)) {
         let m = xc.nrows();
         let z = xc.dot(&coef) + w[d];
-        let mut a = scaled.slice_mut(s![..m, ..]);
-        for (i, ((mut row, xrow), label)) in a.rows_mut().into_iter().zip(xc.rows()).zip(yc).enumerate() {
+        let mut root = Array1::<f64>::zeros(m);
+        for (i, label) in yc.iter().enumerate() {
             let (zi, t) = (z[i], if label == pos { 1.0 } else { 0.0 });
             // log(1 + e^z) - t z and the sigmoid, from one exponential that cannot overflow
             let e = (-zi.abs()).exp();
             let p = if zi >= 0.0 { 1.0 / (1.0 + e) } else { e / (1.0 + e) };
             loss += zi.max(0.0) + e.ln_1p() - t * zi;
             resid[i] = p - t;
-            let root = (p * (1.0 - p)).sqrt();
-            row.slice_mut(s![..d]).zip_mut_with(&xrow, |a, x| *a = x * root);
-            row[d] = root;
+            root[i] = (p * (1.0 - p)).sqrt();
         }
         let r = resid.slice(s![..m]);
         grad.slice_mut(s![..d]).scaled_add(1.0, &xc.t().dot(&r));
         grad[d] += r.sum();
+        let mut a = scaled.slice_mut(s![..m, ..]);
+        Zip::from(a.slice_mut(s![.., ..d]))
+            .and(&xc)
+            .and_broadcast(&root.view().insert_axis(Axis(1)))
+            .for_each(|a, &x, &r| *a = x * r);
+        a.column_mut(d).assign(&root);
         general_mat_mul(1.0, &a.t(), &a, 1.0, &mut hess);
     }
-    Newton { loss, grad, hess }
+    Newton { rows: x.nrows(), loss, grad, hess }
 }
 
 impl<L: Label + Serialize + DeserializeOwned> LogisticRegression<L> {
@@ -321,7 +327,8 @@ impl<L: Label + Serialize + DeserializeOwned> LogisticRegression<L> {
         self
     }
 
-    /// Stops when no coefficient moves by more than `tol` relative to the largest (default 1e-8).
+    /// Stops when no partial derivative of the mean loss exceeds `tol` (default 1e-4, as
+    /// scikit-learn's), after one more Newton step from there.
     pub fn tol(mut self, tol: f64) -> Self {
         self.tol = tol;
         self
@@ -335,7 +342,7 @@ impl<L: Label + Serialize + DeserializeOwned> LogisticRegression<L> {
         if self.max_iterations == 0 {
             return Err(parameter("LogisticRegression", "max_iterations", 0, "it must be at least 1"));
         }
-        if !(self.tol > 0.0) {
+        if self.tol.is_nan() || self.tol <= 0.0 {
             return Err(parameter("LogisticRegression", "tol", self.tol, "it must be positive"));
         }
         Ok(())
@@ -363,7 +370,9 @@ impl<L: Label + Serialize + DeserializeOwned> LogisticRegression<L> {
         linfa_model::logistic_regression(w[d], w.slice(s![..d]).to_owned(), pos, neg)
     }
 
-    /// Newton's method from zero on `d` features; `stats(w)` is one pass at `w`.
+    /// Newton's method from zero on `d` features; `stats(w)` is one pass at `w`. It stops
+    /// when the mean loss's gradient is below `tol` (as scikit-learn's), after one last
+    /// step from there (which makes the coefficients exact to about `tol²`).
     fn newton(&self, d: usize, mut stats: impl FnMut(&Array1<f64>) -> Result<Newton>) -> Result<Array1<f64>> {
         let mut w = Array1::<f64>::zeros(d + 1);
         // The last accepted point, its loss and its Newton step.
@@ -373,11 +382,13 @@ impl<L: Label + Serialize + DeserializeOwned> LogisticRegression<L> {
             let mut s = stats(&w)?;
             s.loss += 0.5 * self.alpha * w.slice(s![..d]).dot(&w.slice(s![..d]));
             s.grad.slice_mut(s![..d]).scaled_add(self.alpha, &w.slice(s![..d]));
+            if !self.fit_intercept {
+                s.grad[d] = 0.0;
+            }
             for j in 0..d {
                 s.hess[(j, j)] += self.alpha;
             }
             if !self.fit_intercept {
-                s.grad[d] = 0.0;
                 s.hess.row_mut(d).fill(0.0);
                 s.hess.column_mut(d).fill(0.0);
                 s.hess[(d, d)] = 1.0;
@@ -394,10 +405,11 @@ impl<L: Label + Serialize + DeserializeOwned> LogisticRegression<L> {
             let step = solve_spd(&s.hess, &s.grad).ok_or_else(|| {
                 Error::Data("LogisticRegression: the Hessian is singular (collinear features, or alpha = 0 on separable data); raise alpha".to_string())
             })?;
+            let next = &w - &step;
+            let gradient = s.grad.iter().fold(0.0f64, |m, v| m.max(v.abs())) / s.rows.max(1) as f64;
             let size = w.iter().fold(1.0f64, |m, v| m.max(v.abs()));
             let moved = step.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-            let next = &w - &step;
-            if moved <= self.tol * size {
+            if gradient <= self.tol || moved <= 1e-12 * size {
                 return Ok(next);
             }
             last = Some((w, s.loss, step));

@@ -12,7 +12,7 @@ use rand::seq::SliceRandom;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rask::array::{Array, Element};
 use rask::dataframe::DataFrame;
-use rask::polars::prelude::{DataFrame as PlFrame, IdxCa, IdxSize, NewChunkedArray};
+use rask::polars::prelude::{DataFrame as PlFrame, IdxCa, IdxSize};
 use rask::{Delayed, delayed};
 
 use crate::error::{Error, Result, parameter};

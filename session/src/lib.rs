@@ -197,9 +197,7 @@ const ML_PRELUDE: &str = "use rask_ml as ml;\nuse rask_ml::{PredictArray as _, S
 /// Whether a cell uses rask-ml: `ml::` (not as the end of a longer name) or `rask_ml`.
 fn mentions_ml(cell: &str) -> bool {
     cell.contains("rask_ml")
-        || cell.match_indices("ml::").any(|(i, _)| {
-            !cell[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_')
-        })
+        || cell.match_indices("ml::").any(|(i, _)| !cell[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_'))
 }
 
 /// The variable through which the session passes the user's own `RUST_BACKTRACE` to the

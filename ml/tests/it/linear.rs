@@ -119,3 +119,29 @@ fn logistic_regression_names_bad_input() {
     let err = LogisticRegression::<bool>::new().max_iterations(0).check().unwrap_err().to_string();
     assert_eq!(err, "LogisticRegression: max_iterations = 0 is out of range: it must be at least 1");
 }
+
+#[test]
+fn empty_partitions_change_nothing() {
+    let a: Vec<f64> = (0..60).map(|i| (i % 13) as f64 / 13.0).collect();
+    let b: Vec<f64> = (0..60).map(|i| (i * 7 % 11) as f64 / 11.0).collect();
+    let label: Vec<bool> = a.iter().zip(&b).enumerate().map(|(i, (a, b))| a + b > 1.0 || i % 9 == 0).collect();
+    let frame = df!("a" => a, "b" => b, "label" => label).unwrap();
+    let (head, tail) = (frame.slice(0, 20), frame.slice(40, 20));
+    let gap = dd::from_polars(head.vstack(&tail).unwrap(), 2);
+    // the same rows with an empty partition between them (as a filter can leave)
+    let parts = [head, frame.slice(0, 0), tail].map(Delayed::value);
+    let with_hole = dd::from_delayed(parts.to_vec()).unwrap();
+    assert_eq!(with_hole.npartitions(), 3);
+    let reference =
+        LogisticRegression::<bool>::new().fit(&gap.select([col("a"), col("b")]), &gap.select([col("label")])).unwrap();
+    let model = LogisticRegression::<bool>::new()
+        .fit(&with_hole.select([col("a"), col("b")]), &with_hole.select([col("label")]))
+        .unwrap();
+    assert!(close(model.params(), reference.params(), 1e-12));
+    let ols = LinearRegression::new()
+        .fit(&with_hole.select([col("a"), col("b")]), &with_hole.select([col("a").alias("t")]))
+        .unwrap();
+    assert!(close(ols.params(), &ndarray::array![1.0, 0.0], 1e-9), "{:?}", ols.params());
+    let km = rask_ml::KMeans::new(2).fit(&with_hole.select([col("a"), col("b")])).unwrap();
+    assert_eq!(km.cluster_count().sum(), 40.0);
+}
