@@ -83,19 +83,32 @@ fn update(centres: &mut Array2<f64>, s: &Lloyd) -> f64 {
     shift
 }
 
-/// Candidates drawn in one k-means|| round, and the cost of the rows against the
-/// candidates before it.
+/// Rows drawn as candidates in one k-means|| round.
 #[derive(Clone, Debug)]
-pub(crate) struct Draw {
-    rows: Vec<Array1<f64>>,
-    cost: f64,
-}
+pub(crate) struct Draw(Vec<Array1<f64>>);
 
 impl Merge for Draw {
     fn merge(&mut self, other: Draw) {
-        self.rows.extend(other.rows);
-        self.cost += other.cost;
+        self.0.extend(other.0);
     }
+}
+
+/// The summed squared distances of rows to their nearest candidate.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Cost(f64);
+
+impl Merge for Cost {
+    fn merge(&mut self, other: Cost) {
+        self.0 += other.0;
+    }
+}
+
+/// Draws each row of `b` with probability `p(squared distance)`, from a generator seeded by
+/// `seed` and the partition's number.
+fn draw(i: usize, b: &Array2<f64>, c: &Array2<f64>, seed: u64, p: impl Fn(f64) -> f64) -> Draw {
+    let (_, d) = nearest(b, c);
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    Draw(d.iter().enumerate().filter(|&(_, &d)| rng.r#gen::<f64>() < p(d)).map(|(r, _)| b.row(r).to_owned()).collect())
 }
 
 /// How many rows are nearest to each candidate.
@@ -139,10 +152,10 @@ pub struct KMeans {
 }
 
 impl KMeans {
-    /// `n_clusters` clusters; at most 300 Lloyd steps, tolerance 1e-4, seed 0, five
+    /// `n_clusters` clusters; at most 300 Lloyd steps, tolerance 1e-4, seed 0, four
     /// k-means|| rounds drawing about `2 · n_clusters` candidates each.
     pub fn new(n_clusters: usize) -> Self {
-        KMeans { n_clusters, max_iter: 300, tol: 1e-4, seed: 0, init_rounds: 5, oversampling: 2.0 }
+        KMeans { n_clusters, max_iter: 300, tol: 1e-4, seed: 0, init_rounds: 4, oversampling: 2.0 }
     }
 
     /// The most Lloyd steps.
@@ -164,7 +177,7 @@ impl KMeans {
         self
     }
 
-    /// The number of k-means|| rounds (default 5).
+    /// The number of k-means|| rounds (default 4; each is two passes over the data).
     pub fn init_rounds(mut self, n: usize) -> Self {
         self.init_rounds = n;
         self
@@ -180,6 +193,9 @@ impl KMeans {
         }
         if !(self.tol >= 0.0 && self.tol.is_finite()) {
             return Err(parameter("KMeans", "tol", self.tol, "it must be a finite number ≥ 0"));
+        }
+        if self.init_rounds == 0 {
+            return Err(parameter("KMeans", "init_rounds", 0, "it must be at least 1"));
         }
         Ok(())
     }
@@ -213,52 +229,60 @@ impl KMeans {
     /// k-means|| : candidates drawn in rounds, weighted, reduced to `k` centres.
     fn init(&self, held: &Held<Array2<f64>>) -> Result<Array2<f64>> {
         let k = self.n_clusters;
+        let n = held.nrows();
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(self.seed);
         let first = {
-            let mut r = rng.gen_range(0..held.nrows());
+            let mut r = rng.gen_range(0..n);
             let part = held
                 .rows
                 .iter()
-                .position(|&n| {
-                    if r < n {
+                .position(|&m| {
+                    if r < m {
                         true
                     } else {
-                        r -= n;
+                        r -= m;
                         false
                     }
                 })
                 .unwrap_or(0);
-            let block = held.parts[part].compute()?;
-            block.row(r).to_owned()
+            held.parts[part].compute()?.row(r).to_owned()
         };
         let mut candidates = vec![first];
-        let mut cost = f64::NAN;
         let l = self.oversampling * k as f64;
         for round in 0..self.init_rounds {
+            // each round: the cost against the candidates so far, then rows drawn in proportion
+            // to their share of it (about `l` of them)
             let c = stack(&candidates);
-            let seed = self.seed.wrapping_add(1 + round as u64);
-            let draw = held.pass((c, cost, l, seed), |i, b, (c, cost, l, seed)| {
-                let (_, d) = nearest(b, c);
-                let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-                let rows = if cost.is_nan() {
-                    Vec::new() // the first pass only measures the cost
-                } else {
-                    d.iter()
-                        .enumerate()
-                        .filter(|&(_, &d)| *cost > 0.0 && rng.r#gen::<f64>() < l * d / cost)
-                        .map(|(r, _)| b.row(r).to_owned())
-                        .collect()
-                };
-                Draw { rows, cost: d.sum() }
-            })?;
-            if cost.is_nan() {
-                cost = draw.cost;
-                continue;
+            let cost = held.pass(c.clone(), |_, b, c| Cost(nearest(b, c).1.sum()))?.0;
+            if cost <= 0.0 {
+                break;
             }
-            candidates.extend(draw.rows);
-            cost = draw.cost;
+            let seed = self.seed.wrapping_add(1 + round as u64);
+            let drawn =
+                held.pass((c, cost, l, seed), |i, b, (c, cost, l, seed)| draw(i, b, c, *seed, |d| l * d / cost))?;
+            candidates.extend(drawn.0);
         }
-        let c = stack(&candidates);
+        let (mut c, mut w) = self.weigh(held, &candidates)?;
+        if c.nrows() < k {
+            // too few distinct candidates (few rounds, or most rows alike): add rows drawn uniformly
+            let p = (4.0 * k as f64 / n as f64).min(1.0);
+            let seed = self.seed.wrapping_add(0xC0FF_EE00);
+            let extra = held.pass((stack(&candidates), seed, p), |i, b, (c, seed, p)| draw(i, b, c, *seed, |_| *p))?;
+            candidates.extend(extra.0);
+            (c, w) = self.weigh(held, &candidates)?;
+        }
+        if c.nrows() < k {
+            return Err(Error::Data(format!(
+                "KMeans: X has only {} distinct rows, fewer than n_clusters = {k}",
+                c.nrows()
+            )));
+        }
+        Ok(weighted_kmeans(&c, &w, k, &mut rng))
+    }
+
+    /// The distinct candidates, each weighed by the number of rows nearest to it.
+    fn weigh(&self, held: &Held<Array2<f64>>, candidates: &[Array1<f64>]) -> Result<(Array2<f64>, Array1<f64>)> {
+        let c = stack(candidates);
         let weights = held.pass(c.clone(), |_, b, c| {
             let mut w = Array1::zeros(c.nrows());
             for j in nearest(b, c).0 {
@@ -266,14 +290,7 @@ impl KMeans {
             }
             Weights(w)
         })?;
-        let distinct = distinct_rows(&c, &weights.0);
-        if distinct.0.nrows() < k {
-            return Err(Error::Data(format!(
-                "KMeans: X has only {} distinct rows among its candidates, fewer than n_clusters = {k}",
-                distinct.0.nrows()
-            )));
-        }
-        Ok(weighted_kmeans(&distinct.0, &distinct.1, k, &mut rng))
+        Ok(distinct_rows(&c, &weights.0))
     }
 }
 

@@ -156,8 +156,25 @@ fn to_vector<L: Element>(b: ArrayD<L>) -> std::result::Result<Array1<L>, BoxErro
 }
 
 impl<L: Label> Targets<L> for Array1<L> {
-    fn target_blocks(&self, _rows: Option<&[usize]>) -> Result<Vec<Delayed<Array1<L>>>> {
-        Ok(vec![Delayed::value(self.clone())])
+    /// One block, or blocks cut like the features' partitions when those are known.
+    fn target_blocks(&self, rows: Option<&[usize]>) -> Result<Vec<Delayed<Array1<L>>>> {
+        let Some(rows) = rows else { return Ok(vec![Delayed::value(self.clone())]) };
+        let n: usize = rows.iter().sum();
+        if n != self.len() {
+            return Err(Error::Data(format!(
+                "X has {n} rows but y has {}: they must have one row per label",
+                self.len()
+            )));
+        }
+        let mut start = 0;
+        Ok(rows
+            .iter()
+            .map(|&r| {
+                let block = self.slice(ndarray::s![start..start + r]).to_owned();
+                start += r;
+                Delayed::value(block)
+            })
+            .collect())
     }
 }
 
@@ -215,6 +232,9 @@ fn pair_block<L: Label>(
         return Err(format!("partition {i}: X has {} rows but y has {}", x.nrows(), y.len()));
     }
     check_finite(i, &x)?;
+    if let Some((r, v)) = y.iter().enumerate().find(|(_, v)| v.is_invalid()) {
+        return Err(format!("partition {i}: y has {v:?} at row {r} (labels must be finite)"));
+    }
     Ok((x, y))
 }
 

@@ -73,11 +73,18 @@ impl PCA {
                 why: "it must be at most the number of features and of rows",
             });
         }
-        let rows = x.chunks()[0].clone();
+        if n < d {
+            return Err(Error::Data(format!(
+                "PCA: X has {n} rows and {d} features; this PCA needs at least as many rows as features (a tall-and-skinny SVD)"
+            )));
+        }
+        // the SVD's QR needs blocks of at least `d` rows: short ones join their neighbour
+        let rows = at_least(&x.chunks()[0], d);
         let mean = m.mean.clone();
         let centred = x.rechunk(vec![rows, vec![d]]).map_blocks(move |b: ArrayD<f64>| &b - &mean);
-        let (_, sigma, vt) = rask::array::linalg::svd(&centred)?;
-        let (sigma, vt) = rask::compute((&sigma, &vt))?;
+        let pca = |e: rask::Error| Error::Data(format!("PCA: {e}"));
+        let (_, sigma, vt) = rask::array::linalg::svd(&centred).map_err(pca)?;
+        let (sigma, vt) = rask::compute((&sigma, &vt)).map_err(pca)?;
         let sigma = sigma.into_dimensionality::<Ix1>().map_err(|e| Error::Data(format!("PCA: {e}")))?;
         let vt = vt.into_dimensionality::<Ix2>().map_err(|e| Error::Data(format!("PCA: {e}")))?;
         let mut components: Array2<f64> = vt.slice(s![..k, ..]).to_owned();
@@ -91,6 +98,25 @@ impl PCA {
     }
 }
 
+/// Row blocks of at least `min` rows (but for a shorter whole): each short block is joined to
+/// the next, and a short last one to the one before.
+fn at_least(rows: &[usize], min: usize) -> Vec<usize> {
+    let mut out: Vec<usize> = Vec::new();
+    let mut pending = 0;
+    for &r in rows {
+        pending += r;
+        if pending >= min {
+            out.push(pending);
+            pending = 0;
+        }
+    }
+    match out.last_mut() {
+        Some(last) => *last += pending,
+        None => out.push(pending),
+    }
+    out
+}
+
 /// The explained variance of each component of a fitted PCA, as scikit-learn computes it
 /// (`σ² / (n - 1)` for `n` rows); linfa's own `explained_variance` divides by another count.
 ///
@@ -101,4 +127,16 @@ impl PCA {
 /// ```
 pub fn explained_variance(pca: &Pca<f64>, n_rows: usize) -> Array1<f64> {
     pca.singular_values().mapv(|s| s * s / (n_rows.max(2) - 1) as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn short_blocks_join_their_neighbours() {
+        assert_eq!(super::at_least(&[100, 100, 1], 5), [100, 101]);
+        assert_eq!(super::at_least(&[2, 2, 2, 2, 2], 5), [10]);
+        assert_eq!(super::at_least(&[3, 3, 3, 3], 5), [6, 6]);
+        assert_eq!(super::at_least(&[0, 7], 5), [7]);
+        assert_eq!(super::at_least(&[1], 5), [1]);
+    }
 }

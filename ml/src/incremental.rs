@@ -51,6 +51,9 @@ impl PartialFit for LinearRegression {
         x: ArrayView2<'_, f64>,
         y: ArrayView1<'_, f64>,
     ) -> Result<Gram, BoxError> {
+        if x.nrows() != y.len() {
+            return Err(format!("X has {} rows but y has {}", x.nrows(), y.len()).into());
+        }
         let batch = Gram::of(x, y);
         Ok(match state {
             Some(mut g) => {

@@ -25,6 +25,11 @@ pub trait Label: Clone + PartialEq + PartialOrd + Default + std::fmt::Debug + Se
 
     /// Reads a one-column polars frame (a partition of a target DataFrame).
     fn from_frame(df: &PlFrame) -> Result<Array1<Self>, BoxError>;
+
+    /// Whether the label cannot be learnt from (a NaN or infinite real number).
+    fn is_invalid(&self) -> bool {
+        false
+    }
 }
 
 /// The share of predictions equal to the truth.
@@ -72,8 +77,11 @@ pub fn mean_squared_error(truth: ArrayView1<'_, f64>, pred: ArrayView1<'_, f64>)
 /// ```
 pub struct Scoring<L> {
     name: String,
-    score: std::sync::Arc<dyn Fn(ArrayView1<'_, L>, ArrayView1<'_, L>) -> f64 + Send + Sync>,
+    score: std::sync::Arc<ScoreFn<L>>,
 }
+
+/// A score of predictions against the truth.
+type ScoreFn<L> = dyn Fn(ArrayView1<'_, L>, ArrayView1<'_, L>) -> f64 + Send + Sync;
 
 impl<L> Clone for Scoring<L> {
     fn clone(&self) -> Self {
@@ -130,6 +138,9 @@ macro_rules! real_label {
     ($($t:ty => $dtype:expr, $get:ident);*) => {$(
         impl Label for $t {
             const SCORE: &'static str = "r2";
+            fn is_invalid(&self) -> bool {
+                !self.is_finite()
+            }
             fn default_score(truth: ArrayView1<'_, Self>, pred: ArrayView1<'_, Self>) -> f64 {
                 r2(truth.mapv(f64::from).view(), pred.mapv(f64::from).view())
             }

@@ -6,6 +6,7 @@
 //! Both return linfa's fitted models. Both also fit in memory ([`Estimator`]), which is
 //! what a search does on every fold, by the same code on one block.
 
+use linfa::traits::PredictInplace;
 use linfa_linear::FittedLinearRegression;
 use linfa_logistic::FittedLogisticRegression;
 use std::marker::PhantomData;
@@ -24,37 +25,57 @@ use crate::linfa_model;
 use crate::passes::{Merge, hold_pairs, tree};
 use crate::solve::solve_spd;
 
-/// The normal equations of the rows seen so far (`XᵀX`, `Xᵀy` and sums): what
-/// [`LinearRegression`] carries between the batches of an [`crate::Incremental`] fit.
+/// The normal equations of the rows seen so far, centred (means and cross-products of
+/// deviations, merged by Chan et al.'s formula, so features far from zero keep their
+/// precision): what [`LinearRegression`] carries between the batches of an
+/// [`crate::Incremental`] fit.
 #[derive(Clone, Debug)]
 pub struct Gram {
     n: usize,
-    sum_x: Array1<f64>,
-    sum_y: f64,
-    xtx: Array2<f64>,
-    xty: Array1<f64>,
+    mean_x: Array1<f64>,
+    mean_y: f64,
+    cxx: Array2<f64>,
+    cxy: Array1<f64>,
+    /// Two widths of partitions that could not be merged.
+    mismatch: Option<(usize, usize)>,
 }
 
 impl Gram {
     pub(crate) fn of(x: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>) -> Gram {
-        Gram { n: x.nrows(), sum_x: x.sum_axis(Axis(0)), sum_y: y.sum(), xtx: x.t().dot(&x), xty: x.t().dot(&y) }
+        let (n, d) = x.dim();
+        let mean_x = x.mean_axis(Axis(0)).unwrap_or_else(|| Array1::zeros(d));
+        let mean_y = y.mean().unwrap_or(0.0);
+        let cx = &x - &mean_x;
+        let cy = y.mapv(|v| v - mean_y);
+        Gram { n, cxx: cx.t().dot(&cx), cxy: cx.t().dot(&cy), mean_x, mean_y, mismatch: None }
     }
 }
 
 impl Merge for Gram {
     fn merge(&mut self, other: Gram) {
+        if other.mean_x.len() != self.mean_x.len() {
+            self.mismatch = self.mismatch.or(Some((self.mean_x.len(), other.mean_x.len())));
+            return;
+        }
+        self.mismatch = self.mismatch.or(other.mismatch);
         if other.n == 0 {
             return;
         }
         if self.n == 0 {
-            *self = other;
+            *self = Gram { mismatch: self.mismatch, ..other };
             return;
         }
+        let (na, nb) = (self.n as f64, other.n as f64);
+        let n = na + nb;
+        let dx = &other.mean_x - &self.mean_x;
+        let dy = other.mean_y - self.mean_y;
+        let f = na * nb / n;
+        let outer = dx.view().insert_axis(Axis(1)).dot(&dx.view().insert_axis(Axis(0)));
+        self.cxx = &self.cxx + &other.cxx + outer * f;
+        self.cxy = &self.cxy + &other.cxy + &dx * (f * dy);
+        self.mean_x = &self.mean_x + &(dx * (nb / n));
+        self.mean_y += dy * nb / n;
         self.n += other.n;
-        self.sum_x += &other.sum_x;
-        self.sum_y += other.sum_y;
-        self.xtx += &other.xtx;
-        self.xty += &other.xty;
     }
 }
 
@@ -104,30 +125,33 @@ impl LinearRegression {
         self.solve(tree(partials)?.compute()?)
     }
 
-    /// The coefficients from summed normal equations.
+    /// The coefficients from merged normal equations.
     pub(crate) fn solve(&self, g: Gram) -> Result<FittedLinearRegression<f64>> {
+        if let Some((a, b)) = g.mismatch {
+            return Err(Error::Data(format!(
+                "LinearRegression: partitions of X have different numbers of columns ({a} and {b})"
+            )));
+        }
         if g.n == 0 {
             return Err(Error::Data("LinearRegression: X has no rows".to_string()));
         }
+        let d = g.mean_x.len();
         let singular = || {
             Error::Data(format!(
-                "LinearRegression: the {} features are collinear (XᵀX is singular{}), so the coefficients are not unique",
-                g.xtx.nrows(),
-                if g.n <= g.xtx.nrows() { ", and there are fewer rows than features" } else { "" }
+                "LinearRegression: the {d} features are collinear (XᵀX is singular{}), so the coefficients are not unique",
+                if g.n <= d { ", and there are fewer rows than features" } else { "" }
             ))
         };
         if self.fit_intercept {
-            let n = g.n as f64;
-            let mx = &g.sum_x / n;
-            let my = g.sum_y / n;
-            let outer = mx.view().insert_axis(Axis(1)).dot(&mx.view().insert_axis(Axis(0))) * n;
-            let cov = &g.xtx - &outer;
-            let cxy = &g.xty - &(&mx * (n * my));
-            let w = if cov.is_empty() { Array1::zeros(0) } else { solve_spd(&cov, &cxy).ok_or_else(singular)? };
-            let b = my - mx.dot(&w);
+            let w = if d == 0 { Array1::zeros(0) } else { solve_spd(&g.cxx, &g.cxy).ok_or_else(singular)? };
+            let b = g.mean_y - g.mean_x.dot(&w);
             linfa_model::linear_regression(b, w)
         } else {
-            let w = solve_spd(&g.xtx, &g.xty).ok_or_else(singular)?;
+            let n = g.n as f64;
+            let mx = g.mean_x.view();
+            let xtx = &g.cxx + &(mx.insert_axis(Axis(1)).dot(&mx.insert_axis(Axis(0))) * n);
+            let xty = &g.cxy + &(&g.mean_x * (n * g.mean_y));
+            let w = solve_spd(&xtx, &xty).ok_or_else(singular)?;
             linfa_model::linear_regression(0.0, w)
         }
     }
@@ -138,6 +162,9 @@ impl Estimator for LinearRegression {
     type Model = FittedLinearRegression<f64>;
 
     fn fit(&self, x: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>) -> Result<Self::Model, BoxError> {
+        if x.nrows() != y.len() {
+            return Err(format!("X has {} rows but y has {}", x.nrows(), y.len()).into());
+        }
         Ok(self.solve(Gram::of(x, y))?)
     }
 
@@ -378,6 +405,7 @@ impl<L: Label + Serialize + DeserializeOwned> LogisticRegression<L> {
         // The last accepted point, its loss and its Newton step.
         let mut last: Option<(Array1<f64>, f64, Array1<f64>)> = None;
         let mut scale = 1.0;
+        let mut gradient = f64::NAN;
         for _ in 0..self.max_iterations {
             let mut s = stats(&w)?;
             s.loss += 0.5 * self.alpha * w.slice(s![..d]).dot(&w.slice(s![..d]));
@@ -406,7 +434,7 @@ impl<L: Label + Serialize + DeserializeOwned> LogisticRegression<L> {
                 Error::Data("LogisticRegression: the Hessian is singular (collinear features, or alpha = 0 on separable data); raise alpha".to_string())
             })?;
             let next = &w - &step;
-            let gradient = s.grad.iter().fold(0.0f64, |m, v| m.max(v.abs())) / s.rows.max(1) as f64;
+            gradient = s.grad.iter().fold(0.0f64, |m, v| m.max(v.abs())) / s.rows.max(1) as f64;
             let size = w.iter().fold(1.0f64, |m, v| m.max(v.abs()));
             let moved = step.iter().fold(0.0f64, |m, v| m.max(v.abs()));
             if gradient <= self.tol || moved <= 1e-12 * size {
@@ -416,7 +444,10 @@ impl<L: Label + Serialize + DeserializeOwned> LogisticRegression<L> {
             scale = 1.0;
             w = next;
         }
-        Ok(w)
+        Err(Error::Data(format!(
+            "LogisticRegression: no convergence in {} Newton steps (the mean gradient is still {gradient:.1e}, tol is {:.1e}); raise max_iterations or tol",
+            self.max_iterations, self.tol
+        )))
     }
 }
 
@@ -435,9 +466,8 @@ impl<L: Label + Serialize + DeserializeOwned> Estimator for LogisticRegression<L
     }
 
     fn predict(&self, model: &Self::Model, x: ArrayView2<'_, f64>) -> Array1<L> {
-        let labels = model.labels();
-        model
-            .predict_probabilities(&x)
-            .mapv(|p| if p >= 0.5 { labels.pos.class.clone() } else { labels.neg.class.clone() })
+        let mut labels = model.default_target(&x);
+        model.predict_inplace(&x, &mut labels);
+        labels
     }
 }

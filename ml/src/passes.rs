@@ -112,6 +112,8 @@ pub(crate) struct Moments {
     pub(crate) m2: Array1<f64>,
     pub(crate) min: Array1<f64>,
     pub(crate) max: Array1<f64>,
+    /// Two widths of partitions that could not be merged.
+    mismatch: Option<(usize, usize)>,
 }
 
 impl Moments {
@@ -120,12 +122,26 @@ impl Moments {
         let n = x.nrows();
         if n == 0 {
             let inf = Array1::from_elem(d, f64::INFINITY);
-            return Moments { n, mean: Array1::zeros(d), m2: Array1::zeros(d), min: inf.clone(), max: -inf };
+            return Moments {
+                n,
+                mean: Array1::zeros(d),
+                m2: Array1::zeros(d),
+                min: inf.clone(),
+                max: -inf,
+                mismatch: None,
+            };
         }
         let mean = x.sum_axis(ndarray::Axis(0)) / n as f64;
         let m2 = (x - &mean).mapv(|v| v * v).sum_axis(ndarray::Axis(0));
         let fold = |f: fn(f64, f64) -> f64, init: f64| x.fold_axis(ndarray::Axis(0), init, |a, b| f(*a, *b));
-        Moments { n, mean, m2, min: fold(f64::min, f64::INFINITY), max: fold(f64::max, f64::NEG_INFINITY) }
+        Moments {
+            n,
+            mean,
+            m2,
+            min: fold(f64::min, f64::INFINITY),
+            max: fold(f64::max, f64::NEG_INFINITY),
+            mismatch: None,
+        }
     }
 
     /// The population variance of each feature.
@@ -136,11 +152,16 @@ impl Moments {
 
 impl Merge for Moments {
     fn merge(&mut self, other: Moments) {
+        if other.mean.len() != self.mean.len() {
+            self.mismatch = self.mismatch.or(Some((self.mean.len(), other.mean.len())));
+            return;
+        }
+        self.mismatch = self.mismatch.or(other.mismatch);
         if other.n == 0 {
             return;
         }
         if self.n == 0 {
-            *self = other;
+            *self = Moments { mismatch: self.mismatch, ..other };
             return;
         }
         let (na, nb) = (self.n as f64, other.n as f64);
@@ -158,6 +179,9 @@ impl Merge for Moments {
 pub(crate) fn moments(x: &(impl Features + ?Sized)) -> Result<Moments> {
     let partials = checked_features(x)?.iter().map(|b| b.map(|b| Moments::of(&b))).collect();
     let m = tree(partials)?.compute()?;
+    if let Some((a, b)) = m.mismatch {
+        return Err(Error::Data(format!("partitions of X have different numbers of columns ({a} and {b})")));
+    }
     if m.n == 0 {
         return Err(Error::Data("X has no rows".to_string()));
     }

@@ -5,6 +5,7 @@
 //! Each block of rows becomes one task; the result is an Array with the same row blocks,
 //! so predicting on data larger than memory streams like any other array operation.
 
+use linfa::traits::PredictInplace;
 use ndarray::{Array2, ArrayD, Ix2};
 use rask::array::{Array, Element};
 use rask::{BoxError, Data};
@@ -100,9 +101,10 @@ impl<C: Element + crate::Label> PredictArray for linfa_logistic::FittedLogisticR
         let model = self.clone();
         predict_rows(x, None, move |x| {
             check_cols(&x, model.params().len(), "LogisticRegression")?;
-            let p = model.predict_probabilities(&x);
-            let labels = model.labels();
-            Ok(p.mapv(|p| if p >= 0.5 { labels.pos.class.clone() } else { labels.neg.class.clone() }).into_dyn())
+            // linfa's own prediction, so a threshold set on the model holds
+            let mut labels = model.default_target(&x);
+            model.predict_inplace(&x, &mut labels);
+            Ok(labels.into_dyn())
         })
     }
 }

@@ -23,7 +23,7 @@ use crate::params::{ParamDistributions, ParamGrid, Params};
 use crate::split::{KFold, Split, Splitter, select};
 
 /// A preprocessing step a search fits once per training fold and shares between all
-/// candidates (a scaler, a PCA), as Dask-ML shares the common steps of pipelines.
+/// candidates (a scaler), as Dask-ML shares the common steps of pipelines.
 pub trait Preprocess: std::fmt::Debug + Send + Sync {
     /// Fits on `train` and transforms both `train` and `test`.
     fn fit_transform(
@@ -187,8 +187,9 @@ impl std::fmt::Display for CvResults {
 }
 
 /// What a search found: every candidate's scores, the best candidate, and (unless
-/// [`GridSearchCV::refit`] turned it off) the best estimator refitted on all the data.
-#[derive(Clone, Debug)]
+/// [`GridSearchCV::refit`] turned it off) the best estimator refitted on all the data
+/// (after the preprocessing step, when there is one, fitted on all the data too).
+#[derive(Clone)]
 pub struct SearchResult<E: Estimator> {
     /// Every candidate's scores.
     pub cv_results: CvResults,
@@ -200,19 +201,48 @@ pub struct SearchResult<E: Estimator> {
     pub best_score: f64,
     /// Its estimator.
     pub best_estimator: E,
-    /// Its model fitted on all the data, if refitting was on.
+    /// Its model fitted on all the data (preprocessed, if the search has a step), if
+    /// refitting was on.
     pub best_model: Option<E::Model>,
+    /// The rows the search ran on, and its preprocessing step.
+    data: Dataset<E::Label>,
+    preprocess: Option<Arc<dyn Preprocess>>,
+}
+
+impl<E: Estimator> std::fmt::Debug for SearchResult<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchResult")
+            .field("best_index", &self.best_index)
+            .field("best_params", &self.best_params)
+            .field("best_score", &self.best_score)
+            .field("best_estimator", &self.best_estimator)
+            .field("cv_results", &self.cv_results)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<E: Estimator> SearchResult<E> {
-    /// Predicts with the refitted best model (the preprocessing step is not applied).
+    /// Predicts with the refitted best model, after the search's preprocessing step (fitted
+    /// on all the rows the search ran on).
     ///
-    /// Fails when the search was built with `.refit(false)`.
+    /// Fails when the search was built with `.refit(false)`, or when `x` has another number
+    /// of features than the search's rows.
     pub fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Array1<E::Label>> {
         let model = self.best_model.as_ref().ok_or_else(|| {
             Error::Search("this search did not refit the best estimator (refit was turned off)".to_string())
         })?;
-        Ok(self.best_estimator.predict(model, x))
+        let width = self.data.0.ncols();
+        if x.ncols() != width {
+            return Err(Error::Data(format!("the search ran on {width} features, but X has {}", x.ncols())));
+        }
+        match &self.preprocess {
+            Some(step) => {
+                let (_, z) =
+                    step.fit_transform(self.data.0.view(), x).map_err(|e| Error::Data(format!("{step:?}: {e}")))?;
+                Ok(self.best_estimator.predict(model, z.view()))
+            }
+            None => Ok(self.best_estimator.predict(model, x)),
+        }
     }
 }
 
@@ -249,6 +279,7 @@ impl<E: Estimator> Search<E> {
     /// The search's task graph over `data`.
     fn graph(&self, candidates: &[Params], data: &Delayed<Dataset<E::Label>>) -> Result<Delayed<CvResults>> {
         let estimators = self.estimators(candidates)?;
+        self.cv.validate().map_err(|e| Error::Search(format!("{}: {e}", self.what)))?;
         let cv = self.cv.clone();
         let splits = data.try_map(move |d: Dataset<E::Label>| cv.split(d.0.nrows()).map(Arc::new));
         let folds: Vec<Delayed<Arc<Fold<E::Label>>>> = (0..self.cv.n_splits())
@@ -294,11 +325,19 @@ impl<E: Estimator> Search<E> {
         let best_index = cv_results.best_index();
         let best_estimator = (self.make)(&candidates[best_index])?;
         let best_model = if self.refit {
-            let est = best_estimator.clone();
-            Some(data.try_map(move |d: Dataset<E::Label>| est.fit(d.0.view(), d.1.view())).compute()?)
+            let (est, step) = (best_estimator.clone(), self.preprocess.clone());
+            let refit = data.try_map(move |d: Dataset<E::Label>| match &step {
+                Some(step) => {
+                    let (z, _) = step.fit_transform(d.0.view(), d.0.slice(ndarray::s![..0, ..]))?;
+                    est.fit(z.view(), d.1.view())
+                }
+                None => est.fit(d.0.view(), d.1.view()),
+            });
+            Some(refit.compute()?)
         } else {
             None
         };
+        let dataset = data.compute()?;
         Ok(SearchResult {
             best_params: candidates[best_index].clone(),
             best_score: cv_results.mean_test_score[best_index],
@@ -306,6 +345,8 @@ impl<E: Estimator> Search<E> {
             best_index,
             best_estimator,
             best_model,
+            data: dataset,
+            preprocess: self.preprocess.clone(),
         })
     }
 }

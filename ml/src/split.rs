@@ -28,6 +28,11 @@ pub trait Splitter: Send + Sync + std::fmt::Debug {
     /// The `(train, test)` index lists for `n` rows; an error when `n` is too small.
     fn split(&self, n: usize) -> Result<Vec<Split>, String>;
 
+    /// Checks the parameters before any data is seen (a search calls it first).
+    fn validate(&self) -> Result<()> {
+        Ok(())
+    }
+
     /// The folds of `x` and `y` as lazy Arrays: `(x_train, x_test, y_train, y_test)` each.
     ///
     /// ```
@@ -107,6 +112,10 @@ impl Splitter for KFold {
         self.n_splits
     }
 
+    fn validate(&self) -> Result<()> {
+        self.check()
+    }
+
     fn split(&self, n: usize) -> Result<Vec<Split>, String> {
         self.check().map_err(|e| e.to_string())?;
         if n < self.n_splits {
@@ -180,6 +189,10 @@ impl Splitter for ShuffleSplit {
         self.n_splits
     }
 
+    fn validate(&self) -> Result<()> {
+        self.check()
+    }
+
     fn split(&self, n: usize) -> Result<Vec<Split>, String> {
         self.check().map_err(|e| e.to_string())?;
         if n < 2 {
@@ -198,10 +211,10 @@ impl Splitter for ShuffleSplit {
     }
 }
 
-/// Splits `x` and `y` into random training and test sets, block by block: each block of
-/// rows holds out `test_size` of its rows (drawn from `seed` and the block's number), so
-/// nothing moves between partitions and the sizes are known at once. Returns
-/// `(x_train, x_test, y_train, y_test)`.
+/// Splits `x` and `y` into random training and test sets, block by block: `test_size` of
+/// all rows (rounded up) are held out, shared among the blocks in proportion to their sizes
+/// and drawn in each block from `seed` and the block's number, so nothing moves between
+/// partitions and the sizes are known at once. Returns `(x_train, x_test, y_train, y_test)`.
 ///
 /// ```
 /// use rask::prelude::*;
@@ -235,8 +248,8 @@ pub fn train_test_split<L: Element>(
     let y = y.rechunk(vec![rows.clone()]);
     let (xs, ys) = (x.to_delayed()?, y.to_delayed()?);
     let (mut xtr, mut xte, mut ytr, mut yte) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for (b, &n) in rows.iter().enumerate() {
-        let k = if n < 2 { 0 } else { test_rows(n, test_size) };
+    let held_out = allocate(&rows, test_rows(shape[0], test_size));
+    for (b, (&n, &k)) in rows.iter().zip(&held_out).enumerate() {
         let (train, test) = block_split(n, k, seed ^ (b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
         let piece = |block: &Delayed<ArrayD<f64>>, idx: &[usize]| {
             rask::array::from_delayed(&delayed!(take_rows::<f64>(block, idx.to_vec())), &[idx.len(), shape[1]])
@@ -258,8 +271,8 @@ pub fn train_test_split<L: Element>(
 }
 
 /// Splits a DataFrame into random training and test rows, partition by partition: each
-/// partition holds out `test_size` of its rows, drawn from `seed` (and the partition's
-/// length), so nothing moves between partitions. Returns `(train, test)`; select the
+/// partition holds out `test_size` of its rows (rounded up), drawn from `seed` and the
+/// partition's first row, so nothing moves between partitions. Returns `(train, test)`; select the
 /// feature and label columns of each afterwards.
 ///
 /// ```
@@ -279,11 +292,35 @@ pub fn train_test_split_frame(df: &DataFrame, test_size: f64, seed: u64) -> Resu
     let side = move |frame: PlFrame, test: bool| {
         let n = frame.height();
         let k = if n < 2 { 0 } else { test_rows(n, test_size) };
-        let (train, held) = block_split(n, k, seed ^ (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let (train, held) = block_split(n, k, seed ^ partition_seed(&frame));
         let rows = if test { held } else { train };
         frame.take(&IdxCa::from_vec("rows".into(), rows.into_iter().map(|i| i as IdxSize).collect()))
     };
     Ok((df.map_partitions(move |f| side(f, false)), df.map_partitions(move |f| side(f, true))))
+}
+
+/// Shares `total` held-out rows among blocks of `rows` rows in proportion to their sizes
+/// (largest remainders first), never more than a block has.
+fn allocate(rows: &[usize], total: usize) -> Vec<usize> {
+    let n: usize = rows.iter().sum();
+    if n == 0 {
+        return vec![0; rows.len()];
+    }
+    let exact: Vec<f64> = rows.iter().map(|&r| r as f64 * total as f64 / n as f64).collect();
+    let mut out: Vec<usize> = exact.iter().map(|e| e.floor() as usize).collect();
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    order.sort_by(|&a, &b| (exact[b] - exact[b].floor()).total_cmp(&(exact[a] - exact[a].floor())));
+    let mut left = total.saturating_sub(out.iter().sum());
+    for i in order.into_iter().cycle().take(rows.len() * 2) {
+        if left == 0 {
+            break;
+        }
+        if out[i] < rows[i] {
+            out[i] += 1;
+            left -= 1;
+        }
+    }
+    out
 }
 
 /// The training and test rows of one block of `n` rows, `k` of them held out.
@@ -297,6 +334,17 @@ fn block_split(n: usize, k: usize, seed: u64) -> Split {
     (train, test)
 }
 
+/// A number that tells partitions apart: a hash of a partition's length and first row.
+fn partition_seed(frame: &PlFrame) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    frame.height().hash(&mut h);
+    if let Ok(row) = frame.get_row(0) {
+        format!("{:?}", row.0).hash(&mut h);
+    }
+    h.finish()
+}
+
 fn take_rows<T: Element>(block: ArrayD<T>, rows: Vec<usize>) -> ArrayD<T> {
     block.select(Axis(0), &rows)
 }
@@ -308,4 +356,16 @@ pub(crate) fn select<L: Clone>(
     idx: &[usize],
 ) -> (ndarray::Array2<f64>, Array1<L>) {
     (x.select(Axis(0), idx), idx.iter().map(|&i| y[i].clone()).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn held_out_rows_are_shared_in_proportion() {
+        assert_eq!(super::allocate(&[3, 3, 3, 1], 1), [1, 0, 0, 0]);
+        assert_eq!(super::allocate(&[100, 100, 50], 50), [20, 20, 10]);
+        let shares = super::allocate(&[7, 13, 1, 29], 17);
+        assert_eq!(shares.iter().sum::<usize>(), 17);
+        assert!(shares.iter().zip([7, 13, 1, 29]).all(|(k, n)| *k <= n));
+    }
 }

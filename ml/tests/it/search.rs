@@ -29,16 +29,16 @@ fn scored_loop<E: Estimator>(
     scoring: &Scoring<E::Label>,
 ) -> Vec<f64> {
     cv.split(x.nrows())
-        .unwrap()
+        .expect("succeeds")
         .into_iter()
         .map(|(train, test)| {
             let (mut xtr, mut xte) = (x.select(Axis(0), &train), x.select(Axis(0), &test));
             if let Some(pre) = pre {
-                (xtr, xte) = pre.fit_transform(xtr.view(), xte.view()).unwrap();
+                (xtr, xte) = pre.fit_transform(xtr.view(), xte.view()).expect("succeeds");
             }
             let ytr: Array1<E::Label> = train.iter().map(|&i| y[i].clone()).collect();
             let yte: Array1<E::Label> = test.iter().map(|&i| y[i].clone()).collect();
-            let model = est.fit(xtr.view(), ytr.view()).unwrap();
+            let model = est.fit(xtr.view(), ytr.view()).expect("succeeds");
             let pred = est.predict(&model, xte.view());
             scoring.score(yte.view(), pred.view())
         })
@@ -54,26 +54,26 @@ fn grid_search_scores_equal_a_plain_loop() {
     let make = |p: &rask_ml::Params| {
         Ok(LogisticRegression::new().alpha(p.f64("alpha")?).fit_intercept(p.bool("fit_intercept")?))
     };
-    let search = GridSearchCV::new(grid.clone(), make).cv(cv).fit(&x, &y).unwrap();
+    let search = GridSearchCV::new(grid.clone(), make).cv(cv).fit(&x, &y).expect("succeeds");
     let results = &search.cv_results;
     assert_eq!(results.params.len(), 8);
-    for (c, params) in grid.candidates().unwrap().iter().enumerate() {
+    for (c, params) in grid.candidates().expect("succeeds").iter().enumerate() {
         assert_eq!(&results.params[c], params);
-        let want = by_loop(&make(params).unwrap(), &xd, &yd, &cv, None);
+        let want = by_loop(&make(params).expect("succeeds"), &xd, &yd, &cv, None);
         assert_eq!(results.split_scores[c], want, "candidate {c} ({params})");
         let mean = want.iter().sum::<f64>() / 5.0;
         assert!((results.mean_test_score[c] - mean).abs() < 1e-12);
     }
     let best = (0..8)
         .max_by(|&a, &b| results.mean_test_score[a].total_cmp(&results.mean_test_score[b]).then(b.cmp(&a)))
-        .unwrap();
+        .expect("succeeds");
     assert_eq!(search.best_index, best);
     assert_eq!(results.rank_test_score[best], 1);
     // refit on all the data: the same model as fitting the best candidate directly
-    let direct = Estimator::fit(&search.best_estimator, xd.view(), yd.view()).unwrap();
-    assert_eq!(search.best_model.as_ref().unwrap().params(), direct.params());
-    assert_eq!(search.predict(xd.view()).unwrap().len(), 3000);
-    let table = results.to_frame().unwrap();
+    let direct = Estimator::fit(&search.best_estimator, xd.view(), yd.view()).expect("succeeds");
+    assert_eq!(search.best_model.as_ref().expect("succeeds").params(), direct.params());
+    assert_eq!(search.predict(xd.view()).expect("succeeds").len(), 3000);
+    let table = results.to_frame().expect("succeeds");
     assert_eq!(table.shape(), (8, 2 + 3 + 5 + 2));
     assert!(results.to_string().starts_with("8 candidates × 5 folds, scored by accuracy"));
 }
@@ -85,7 +85,7 @@ fn search_graph_shares_data_splits_and_preprocessing() {
     let search = GridSearchCV::new(grid, |p| Ok(LogisticRegression::new().alpha(p.f64("alpha")?)))
         .cv(KFold::new(4))
         .preprocess(StandardScaler::new());
-    let dot = search.plan(&x, &y).unwrap().visualize().unwrap().dot().to_string();
+    let dot = search.plan(&x, &y).expect("succeeds").visualize().expect("succeeds").dot().to_string();
     let count = |name: &str| dot.matches(&format!("label=\"{name}\" shape=circle")).count();
     assert_eq!(count("fit_candidate"), 12, "{dot}");
     assert_eq!(count("score_candidate"), 12);
@@ -93,7 +93,7 @@ fn search_graph_shares_data_splits_and_preprocessing() {
     assert_eq!(count("fold"), 4);
     assert_eq!(count("gather"), 1);
     // and the scores are a loop's with the scaler fitted per fold
-    let fitted = search.fit(&x, &y).unwrap();
+    let fitted = search.fit(&x, &y).expect("succeeds");
     let (xd, yd) = (dense(&x), vector(&y));
     let want = by_loop(&LogisticRegression::new().alpha(0.1), &xd, &yd, &KFold::new(4), Some(&StandardScaler::new()));
     assert_eq!(fitted.cv_results.split_scores[0], want);
@@ -104,12 +104,12 @@ fn randomized_search_and_cross_val_score_equal_a_plain_loop() {
     let (x, y) = regression(1500, 3, 63);
     let (xd, yd) = (dense(&x), vector(&y));
     let cv = ShuffleSplit::new(4, 0.2, 5);
-    let scores = cross_val_score(&LinearRegression::new(), &x, &y, cv).unwrap();
+    let scores = cross_val_score(&LinearRegression::new(), &x, &y, cv).expect("succeeds");
     assert_eq!(scores, by_loop(&LinearRegression::new(), &xd, &yd, &cv, None));
     assert!(scores.iter().all(|s| *s > 0.95), "{scores:?}");
     // any linfa estimator, through Linfa
     let linfa_ols = Linfa::new(linfa_linear::LinearRegression::new());
-    let theirs = cross_val_score(&linfa_ols, &x, &y, cv).unwrap();
+    let theirs = cross_val_score(&linfa_ols, &x, &y, cv).expect("succeeds");
     assert!(scores.iter().zip(&theirs).all(|(a, b)| (a - b).abs() < 1e-9), "{scores:?} vs {theirs:?}");
     // a randomized search over a linfa estimator's parameter
     let dists = ParamDistributions::new().param("intercept", [true, false]).param("unused", loguniform(1e-3, 1.0));
@@ -121,18 +121,23 @@ fn randomized_search_and_cross_val_score_equal_a_plain_loop() {
     .cv(cv)
     .scoring(neg_mse.clone())
     .fit(&x, &y)
-    .unwrap();
+    .expect("succeeds");
     assert_eq!(search.cv_results.scoring, "neg_mse");
     let drawn = ParamDistributions::new()
         .param("intercept", [true, false])
         .param("unused", loguniform(1e-3, 1.0))
         .sample(5, 4)
-        .unwrap();
+        .expect("succeeds");
     assert_eq!(search.cv_results.params, drawn);
-    assert!(drawn.iter().any(|p| p.bool("intercept").unwrap()) && drawn.iter().any(|p| !p.bool("intercept").unwrap()));
-    assert!(search.best_params.bool("intercept").unwrap(), "{}", search.cv_results);
+    assert!(
+        drawn.iter().any(|p| p.bool("intercept").expect("succeeds"))
+            && drawn.iter().any(|p| !p.bool("intercept").expect("succeeds"))
+    );
+    assert!(search.best_params.bool("intercept").expect("succeeds"), "{}", search.cv_results);
     for (c, params) in drawn.iter().enumerate() {
-        let est = Linfa::new(linfa_linear::LinearRegression::new().with_intercept(params.bool("intercept").unwrap()));
+        let est = Linfa::new(
+            linfa_linear::LinearRegression::new().with_intercept(params.bool("intercept").expect("succeeds")),
+        );
         assert_eq!(search.cv_results.split_scores[c], scored_loop(&est, &xd, &yd, &cv, None, &neg_mse));
     }
 }
@@ -143,21 +148,57 @@ fn searches_name_bad_input() {
     let make = |p: &rask_ml::Params| Ok(LogisticRegression::new().alpha(p.f64("alpha")?));
     let err = GridSearchCV::new(ParamGrid::new().param("alpha", Vec::<f64>::new()), make)
         .fit(&x, &y)
-        .unwrap_err()
+        .expect_err("fails")
         .to_string();
     assert_eq!(err, "ParamGrid: parameter 'alpha' has no values");
+    let err = GridSearchCV::new(ParamGrid::new().param("alpha", [1.0, -1.0]), make)
+        .fit(&x, &y)
+        .expect_err("fails")
+        .to_string();
+    // whichever fold fails first stops the run
+    assert!(
+        err.contains("candidate 1 (alpha=-1), fold ")
+            && err.contains(": LogisticRegression: alpha = -1 is out of range"),
+        "{err}"
+    );
+    let short = da::full(&[99], true, 50).expect("succeeds");
     let err =
-        GridSearchCV::new(ParamGrid::new().param("alpha", [1.0, -1.0]), make).fit(&x, &y).unwrap_err().to_string();
-    assert!(err.contains("candidate 1 (alpha=-1), fold 0: LogisticRegression: alpha = -1 is out of range"), "{err}");
-    let short = da::full(&[99], true, 50).unwrap();
-    let err = GridSearchCV::new(ParamGrid::new().param("alpha", [1.0]), make).fit(&x, &short).unwrap_err().to_string();
+        GridSearchCV::new(ParamGrid::new().param("alpha", [1.0]), make).fit(&x, &short).expect_err("fails").to_string();
     assert_eq!(err, "X has 100 rows but y has 99: they must have one row per label");
     let err = GridSearchCV::new(ParamGrid::new().param("alpha", [1.0]), make)
         .cv(KFold::new(200))
         .fit(&x, &y)
-        .unwrap_err()
+        .expect_err("fails")
         .to_string();
     assert!(err.contains("KFold: cannot cut 100 rows into 200 folds"), "{err}");
-    let err = RandomizedSearchCV::new(ParamDistributions::new(), 0, make).fit(&x, &y).unwrap_err().to_string();
+    let err = RandomizedSearchCV::new(ParamDistributions::new(), 0, make).fit(&x, &y).expect_err("fails").to_string();
     assert_eq!(err, "RandomizedSearchCV: n_iter = 0 is out of range: it must be at least 1");
+}
+
+#[test]
+fn the_refitted_model_is_the_one_the_search_scored() {
+    let (x, y) = classification(800, 3, 65);
+    let x = &(&x * 100.0) + 50.0;
+    let grid = ParamGrid::new().param("alpha", [0.01, 1.0]);
+    let found = GridSearchCV::new(grid, |p| Ok(LogisticRegression::new().alpha(p.f64("alpha")?)))
+        .cv(KFold::new(3))
+        .preprocess(StandardScaler::new())
+        .fit(&x, &y)
+        .expect("fits");
+    // the best candidate refitted on all rows, scaled by a scaler fitted on all rows
+    let (xd, yd) = (dense(&x), vector(&y));
+    let (scaled, _) = StandardScaler::new().fit_transform(xd.view(), xd.slice(ndarray::s![..0, ..])).expect("scales");
+    let direct = Estimator::fit(&found.best_estimator, scaled.view(), yd.view()).expect("fits");
+    assert_eq!(found.best_model.as_ref().expect("refit").params(), direct.params());
+    assert_eq!(found.predict(xd.view()).expect("predicts"), found.best_estimator.predict(&direct, scaled.view()));
+    let err = found.predict(xd.slice(ndarray::s![.., ..2])).expect_err("fails").to_string();
+    assert_eq!(err, "the search ran on 3 features, but X has 2");
+    let err = GridSearchCV::new(ParamGrid::new().param("alpha", [1.0]), |p| {
+        Ok(LogisticRegression::new().alpha(p.f64("alpha")?))
+    })
+    .cv(KFold::new(0))
+    .fit(&x, &y)
+    .expect_err("fails")
+    .to_string();
+    assert_eq!(err, "GridSearchCV: KFold: n_splits = 0 is out of range: it must be at least 2");
 }
