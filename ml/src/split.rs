@@ -20,6 +20,9 @@ use crate::error::{Error, Result, parameter};
 /// Row indices of one training set and its test set.
 pub type Split = (Vec<usize>, Vec<usize>);
 
+/// `(x_train, x_test, y_train, y_test)`.
+pub type ArraySplit<L> = (Array<f64>, Array<f64>, Array<L>, Array<L>);
+
 /// A way of cutting `n` rows into training and test sets.
 pub trait Splitter: Send + Sync + std::fmt::Debug {
     /// How many `(train, test)` pairs [`Splitter::split`] gives.
@@ -47,12 +50,7 @@ pub trait Splitter: Send + Sync + std::fmt::Debug {
     /// assert_eq!(x_test.compute()?, ndarray::array![[4.0, 5.0], [6.0, 7.0]].into_dyn());
     /// # Ok::<(), rask_ml::Error>(())
     /// ```
-    #[allow(clippy::type_complexity)]
-    fn folds<L: Element>(
-        &self,
-        x: &Array<f64>,
-        y: &Array<L>,
-    ) -> Result<Vec<(Array<f64>, Array<f64>, Array<L>, Array<L>)>>
+    fn folds<L: Element>(&self, x: &Array<f64>, y: &Array<L>) -> Result<Vec<ArraySplit<L>>>
     where
         Self: Sized,
     {
@@ -228,12 +226,7 @@ impl Splitter for ShuffleSplit {
 /// assert_eq!(all, (0..1000).collect::<Vec<_>>());    // every row lands on one side
 /// # Ok::<(), rask_ml::Error>(())
 /// ```
-pub fn train_test_split<L: Element>(
-    x: &Array<f64>,
-    y: &Array<L>,
-    test_size: f64,
-    seed: u64,
-) -> Result<(Array<f64>, Array<f64>, Array<L>, Array<L>)> {
+pub fn train_test_split<L: Element>(x: &Array<f64>, y: &Array<L>, test_size: f64, seed: u64) -> Result<ArraySplit<L>> {
     check_test_size("train_test_split", test_size)?;
     let shape = x.shape()?.to_vec();
     if shape.len() != 2 {
