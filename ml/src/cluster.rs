@@ -335,18 +335,30 @@ fn weighted_kmeans(c: &Array2<f64>, w: &Array1<f64>, k: usize, rng: &mut Xoshiro
         }
         weights.iter().rposition(|&wt| wt > 0.0).unwrap_or(0)
     };
-    let mut chosen = vec![pick(w, rng)];
-    while chosen.len() < k {
-        let centres = c.select(Axis(0), &chosen);
-        let (_, d) = nearest(c, &centres);
-        chosen.push(pick(&(&d * w), rng));
-    }
-    let mut centres = c.select(Axis(0), &chosen);
-    for _ in 0..100 {
-        let step = lloyd_step(c, &centres, Some(w.view()));
-        if update(&mut centres, &step) == 0.0 {
-            break;
+    // the candidates are few: several k-means++ starts cost little, and the best of them
+    // (by weighted inertia on the candidates) avoids most poor local optima
+    let mut best: Option<(f64, Array2<f64>)> = None;
+    for _ in 0..INIT_STARTS {
+        let mut chosen = vec![pick(w, rng)];
+        while chosen.len() < k {
+            let centres = c.select(Axis(0), &chosen);
+            let (_, d) = nearest(c, &centres);
+            chosen.push(pick(&(&d * w), rng));
+        }
+        let mut centres = c.select(Axis(0), &chosen);
+        for _ in 0..100 {
+            let step = lloyd_step(c, &centres, Some(w.view()));
+            if update(&mut centres, &step) == 0.0 {
+                break;
+            }
+        }
+        let cost = lloyd_step(c, &centres, Some(w.view())).inertia;
+        if best.as_ref().is_none_or(|(b, _)| cost < *b) {
+            best = Some((cost, centres));
         }
     }
-    centres
+    best.map(|(_, c)| c).unwrap_or_else(|| unreachable!("INIT_STARTS is at least 1"))
 }
+
+/// How many k-means++ starts the candidates of k-means|| are reduced by.
+const INIT_STARTS: usize = 10;
