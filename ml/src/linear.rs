@@ -22,7 +22,7 @@ use crate::error::{Error, Result, parameter};
 use crate::estimator::Estimator;
 use crate::label::Label;
 use crate::linfa_model;
-use crate::passes::{Merge, hold_pairs, tree};
+use crate::passes::{Centred, Merge, hold_pairs, premerge, tree};
 use crate::solve::solve_spd;
 
 /// The normal equations of the rows seen so far, centred (means and cross-products of
@@ -51,20 +51,21 @@ impl Gram {
     }
 }
 
+impl Centred for Gram {
+    fn count(&self) -> usize {
+        self.n
+    }
+    fn width(&self) -> usize {
+        self.mean_x.len()
+    }
+    fn mismatch(&mut self) -> &mut Option<(usize, usize)> {
+        &mut self.mismatch
+    }
+}
+
 impl Merge for Gram {
     fn merge(&mut self, other: Gram) {
-        if other.mean_x.len() != self.mean_x.len() {
-            self.mismatch = self.mismatch.or(Some((self.mean_x.len(), other.mean_x.len())));
-            return;
-        }
-        self.mismatch = self.mismatch.or(other.mismatch);
-        if other.n == 0 {
-            return;
-        }
-        if self.n == 0 {
-            *self = Gram { mismatch: self.mismatch, ..other };
-            return;
-        }
+        let Some(other) = premerge(self, other) else { return };
         let (na, nb) = (self.n as f64, other.n as f64);
         let n = na + nb;
         let dx = &other.mean_x - &self.mean_x;

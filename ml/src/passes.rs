@@ -103,6 +103,39 @@ pub(crate) fn hold_pairs<L: Label>(
     held(&Blocks::new(x, y)?.parts, |p| p.0.nrows(), "X")
 }
 
+/// A statistic of centred sums over rows (counts, means, deviations), merged by Chan et
+/// al.'s formula once [`premerge`] has dealt with what they share.
+pub(crate) trait Centred: Sized {
+    /// The number of rows summed.
+    fn count(&self) -> usize;
+    /// The number of features.
+    fn width(&self) -> usize;
+    /// Two widths that could not be merged, if any.
+    fn mismatch(&mut self) -> &mut Option<(usize, usize)>;
+}
+
+/// The first half of merging `other` into `this`: a partial of another width is recorded as a
+/// mismatch and dropped, an empty side gives way to the other. Returns `other` when both
+/// sides hold rows and still need combining.
+pub(crate) fn premerge<S: Centred>(this: &mut S, mut other: S) -> Option<S> {
+    if other.width() != this.width() {
+        let seen = Some((this.width(), other.width()));
+        *this.mismatch() = this.mismatch().or(seen);
+        return None;
+    }
+    let theirs = *other.mismatch();
+    *this.mismatch() = this.mismatch().or(theirs);
+    if other.count() == 0 {
+        return None;
+    }
+    if this.count() == 0 {
+        *other.mismatch() = *this.mismatch();
+        *this = other;
+        return None;
+    }
+    Some(other)
+}
+
 /// Sums of features per partition: the statistics of a scaler and a PCA's mean.
 #[derive(Clone, Debug)]
 pub(crate) struct Moments {
@@ -150,20 +183,21 @@ impl Moments {
     }
 }
 
+impl Centred for Moments {
+    fn count(&self) -> usize {
+        self.n
+    }
+    fn width(&self) -> usize {
+        self.mean.len()
+    }
+    fn mismatch(&mut self) -> &mut Option<(usize, usize)> {
+        &mut self.mismatch
+    }
+}
+
 impl Merge for Moments {
     fn merge(&mut self, other: Moments) {
-        if other.mean.len() != self.mean.len() {
-            self.mismatch = self.mismatch.or(Some((self.mean.len(), other.mean.len())));
-            return;
-        }
-        self.mismatch = self.mismatch.or(other.mismatch);
-        if other.n == 0 {
-            return;
-        }
-        if self.n == 0 {
-            *self = Moments { mismatch: self.mismatch, ..other };
-            return;
-        }
+        let Some(other) = premerge(self, other) else { return };
         let (na, nb) = (self.n as f64, other.n as f64);
         let n = na + nb;
         let delta = &other.mean - &self.mean;
