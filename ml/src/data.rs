@@ -70,14 +70,8 @@ impl<L, T: Targets<L> + ?Sized> Targets<L> for &T {
 
 impl Features for Array<f64> {
     fn feature_blocks(&self) -> Result<Vec<Delayed<Array2<f64>>>> {
-        let shape = self.shape()?;
-        if shape.len() != 2 {
-            return Err(Error::Data(format!("X must be 2-D (rows × features), but this array has shape {shape:?}")));
-        }
-        let chunks = self.chunks();
-        let whole_rows =
-            if chunks[1].len() > 1 { self.rechunk(vec![chunks[0].clone(), vec![shape[1]]]) } else { self.clone() };
-        Ok(whole_rows.to_delayed()?.iter().map(|b| b.try_map(to_matrix)).collect())
+        let (x, _) = whole_rows(self)?;
+        Ok(x.to_delayed()?.iter().map(|b| b.try_map(to_matrix)).collect())
     }
 
     fn row_chunks(&self) -> Option<Vec<usize>> {
@@ -87,6 +81,18 @@ impl Features for Array<f64> {
     fn as_array(&self) -> Option<Array<f64>> {
         Some(self.clone())
     }
+}
+
+/// `x`, which must be 2-D, with whole rows in each block (column blocks joined), and the
+/// number of rows of each block.
+pub(crate) fn whole_rows(x: &Array<f64>) -> Result<(Array<f64>, Vec<usize>)> {
+    let shape = x.shape()?;
+    if shape.len() != 2 {
+        return Err(Error::Data(format!("X must be 2-D (rows × features), but this array has shape {shape:?}")));
+    }
+    let chunks = x.chunks();
+    let whole = if chunks[1].len() > 1 { x.rechunk(vec![chunks[0].clone(), vec![shape[1]]]) } else { x.clone() };
+    Ok((whole, chunks[0].clone()))
 }
 
 fn to_matrix(b: ArrayD<f64>) -> std::result::Result<Array2<f64>, BoxError> {

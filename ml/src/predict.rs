@@ -10,17 +10,8 @@ use ndarray::{Array2, ArrayD, Ix2};
 use rask::array::{Array, Element};
 use rask::{BoxError, Data};
 
-use crate::error::{Error, Result};
-
-/// `x` with whole rows in each block, and its row blocks.
-fn whole_rows(x: &Array<f64>) -> Result<(Array<f64>, Vec<usize>)> {
-    let shape = x.shape()?.to_vec();
-    if shape.len() != 2 {
-        return Err(Error::Data(format!("X must be 2-D (rows × features), but this array has shape {shape:?}")));
-    }
-    let rows = x.chunks()[0].clone();
-    Ok((x.rechunk(vec![rows.clone(), vec![shape[1]]]), rows))
-}
+use crate::data::whole_rows;
+use crate::error::Result;
 
 /// Applies `f` to each block of rows of `x`; a block of `r` rows gives `r` values
 /// (`width` `None`) or an `r × width` block.

@@ -276,9 +276,13 @@ impl<E: Estimator> Search<E> {
             .collect()
     }
 
-    /// The search's task graph over `data`.
-    fn graph(&self, candidates: &[Params], data: &Delayed<Dataset<E::Label>>) -> Result<Delayed<CvResults>> {
-        let estimators = self.estimators(candidates)?;
+    /// The search's task graph over `data`, `estimators[c]` made from `candidates[c]`.
+    fn graph(
+        &self,
+        candidates: &[Params],
+        estimators: &[E],
+        data: &Delayed<Dataset<E::Label>>,
+    ) -> Result<Delayed<CvResults>> {
         self.cv.validate().map_err(|e| Error::Search(format!("{}: {e}", self.what)))?;
         let cv = self.cv.clone();
         let splits = data.try_map(move |d: Dataset<E::Label>| cv.split(d.0.nrows()).map(Arc::new));
@@ -309,7 +313,7 @@ impl<E: Estimator> Search<E> {
         x: &(impl Features + ?Sized),
         y: &(impl Targets<E::Label> + ?Sized),
     ) -> Result<Delayed<CvResults>> {
-        self.graph(candidates, &dataset(x, y)?)
+        self.graph(candidates, &self.estimators(candidates)?, &dataset(x, y)?)
     }
 
     fn fit(
@@ -318,12 +322,12 @@ impl<E: Estimator> Search<E> {
         x: &(impl Features + ?Sized),
         y: &(impl Targets<E::Label> + ?Sized),
     ) -> Result<SearchResult<E>> {
-        self.estimators(candidates)?;
+        let estimators = self.estimators(candidates)?;
         // Gathered once: the folds read it, and so does the refit after the search.
         let data = dataset(x, y)?.persist()?;
-        let cv_results = self.graph(candidates, &data)?.compute()?;
+        let cv_results = self.graph(candidates, &estimators, &data)?.compute()?;
         let best_index = cv_results.best_index();
-        let best_estimator = (self.make)(&candidates[best_index])?;
+        let best_estimator = estimators[best_index].clone();
         let best_model = if self.refit {
             let (est, step) = (best_estimator.clone(), self.preprocess.clone());
             let refit = data.try_map(move |d: Dataset<E::Label>| match &step {

@@ -15,6 +15,7 @@ use rask::dataframe::DataFrame;
 use rask::polars::prelude::{DataFrame as PlFrame, IdxCa, IdxSize};
 use rask::{Delayed, delayed};
 
+use crate::data::whole_rows;
 use crate::error::{Error, Result, parameter};
 
 /// Row indices of one training set and its test set.
@@ -95,14 +96,6 @@ impl KFold {
         self.shuffle = Some(seed);
         self
     }
-
-    /// Checks the parameters.
-    pub fn check(&self) -> Result<()> {
-        if self.n_splits < 2 {
-            return Err(parameter("KFold", "n_splits", self.n_splits, "it must be at least 2"));
-        }
-        Ok(())
-    }
 }
 
 impl Splitter for KFold {
@@ -111,11 +104,14 @@ impl Splitter for KFold {
     }
 
     fn validate(&self) -> Result<()> {
-        self.check()
+        if self.n_splits < 2 {
+            return Err(parameter("KFold", "n_splits", self.n_splits, "it must be at least 2"));
+        }
+        Ok(())
     }
 
     fn split(&self, n: usize) -> Result<Vec<Split>, String> {
-        self.check().map_err(|e| e.to_string())?;
+        self.validate().map_err(|e| e.to_string())?;
         if n < self.n_splits {
             return Err(format!("KFold: cannot cut {n} rows into {} folds", self.n_splits));
         }
@@ -160,14 +156,6 @@ impl ShuffleSplit {
     pub fn new(n_splits: usize, test_size: f64, seed: u64) -> Self {
         ShuffleSplit { n_splits, test_size, seed }
     }
-
-    /// Checks the parameters.
-    pub fn check(&self) -> Result<()> {
-        if self.n_splits < 1 {
-            return Err(parameter("ShuffleSplit", "n_splits", self.n_splits, "it must be at least 1"));
-        }
-        check_test_size("ShuffleSplit", self.test_size)
-    }
 }
 
 fn check_test_size(who: &'static str, test_size: f64) -> Result<()> {
@@ -188,11 +176,14 @@ impl Splitter for ShuffleSplit {
     }
 
     fn validate(&self) -> Result<()> {
-        self.check()
+        if self.n_splits < 1 {
+            return Err(parameter("ShuffleSplit", "n_splits", self.n_splits, "it must be at least 1"));
+        }
+        check_test_size("ShuffleSplit", self.test_size)
     }
 
     fn split(&self, n: usize) -> Result<Vec<Split>, String> {
-        self.check().map_err(|e| e.to_string())?;
+        self.validate().map_err(|e| e.to_string())?;
         if n < 2 {
             return Err(format!("ShuffleSplit: cannot split {n} rows into a training and a test set"));
         }
@@ -228,12 +219,8 @@ impl Splitter for ShuffleSplit {
 /// ```
 pub fn train_test_split<L: Element>(x: &Array<f64>, y: &Array<L>, test_size: f64, seed: u64) -> Result<ArraySplit<L>> {
     check_test_size("train_test_split", test_size)?;
+    let (x, rows) = whole_rows(x).map_err(|e| Error::Data(format!("train_test_split: {e}")))?;
     let shape = x.shape()?.to_vec();
-    if shape.len() != 2 {
-        return Err(Error::Data(format!("train_test_split: X must be 2-D, but has shape {shape:?}")));
-    }
-    let rows = x.chunks()[0].clone();
-    let x = x.rechunk(vec![rows.clone(), vec![shape[1]]]);
     let y_shape = y.shape()?.to_vec();
     if y_shape != [shape[0]] {
         return Err(Error::Data(format!("train_test_split: X has {} rows but y has shape {y_shape:?}", shape[0])));

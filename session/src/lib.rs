@@ -194,6 +194,11 @@ Ok::<(), String>(())?;"#;
 /// traits whose methods apply models to Arrays and cut folds.
 const ML_PRELUDE: &str = "use rask_ml as ml;\nuse rask_ml::{PredictArray as _, Splitter as _, TransformArray as _};";
 
+/// The evcxr command that adds the crate `name` at `path` to the cells' dependencies.
+fn dep_command(name: &str, path: &Path) -> String {
+    format!(":dep {name} = {{ path = {:?} }}", path.display().to_string())
+}
+
 /// Whether a cell uses rask-ml: `ml::` (not as the end of a longer name) or `rask_ml`.
 fn mentions_ml(cell: &str) -> bool {
     cell.contains("rask_ml")
@@ -248,7 +253,7 @@ impl Starter {
             ctx.execute(":linker mold").map_err(|e| setup_error("choosing mold as the linker", e))?;
         }
         let path = rask_path();
-        let dep = format!(":dep rask = {{ path = {:?} }}", path.display().to_string());
+        let dep = dep_command("rask", &path);
         progress::watch_build(
             &CacheDir::root(),
             &cache.build_log(),
@@ -387,7 +392,7 @@ impl Session {
             Stream::Stderr,
             "adding rask-ml as `ml` (the first time on a machine this compiles linfa, about a minute)",
         ));
-        let dep = format!(":dep rask-ml = {{ path = {:?} }}", path.display().to_string());
+        let dep = dep_command("rask-ml", &path);
         self.ctx.execute(&dep).map_err(|e| setup_error(&format!("adding rask-ml from {}", path.display()), e))?;
         self.ctx.execute(ML_PRELUDE).map_err(|e| setup_error("loading rask-ml", e))?;
         self.ml = true;
